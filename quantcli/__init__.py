@@ -1,0 +1,3 @@
+"""QuantCLI: from market data to orders."""
+
+__version__ = "0.1.0"
