@@ -19,7 +19,7 @@ def _non_negative(_instance: object, attribute: attrs.Attribute[Decimal], value:
 
 @attrs.frozen
 class CommissionSchedule:
-    """max(per_share × shares, minimum) + bps × notional / 10 000, charged on every non-empty fill."""
+    """max(per_share × shares, minimum) + bps × notional / 10 000 on every non-empty fill."""
 
     per_share: Decimal = attrs.field(default=Decimal("0.005"), validator=_non_negative)
     minimum: Decimal = attrs.field(default=Decimal("1.00"), validator=_non_negative)

@@ -14,7 +14,7 @@ from quantcli.domain.trading_types import OrderSide
 
 @attrs.frozen
 class Fill:
-    """One execution of (part of) an order; `commission` is in account currency and never negative."""
+    """One execution of (part of) an order; `commission` is in account currency, never < 0."""
 
     fill_id: str
     client_order_id: str
@@ -40,5 +40,5 @@ class Fill:
 
     @property
     def cash_flow(self) -> Decimal:
-        """Cash the fill moves: a buy pays price × quantity, a sell receives it; commission is paid."""
+        """Cash the fill moves: buys pay price × quantity, sells receive it; commission is paid."""
         return -self.signed_quantity * self.price - self.commission

@@ -1,4 +1,4 @@
-"""Orders and their state machine: new → submitted → partially filled → filled / cancelled / rejected."""
+"""Orders and their state machine: new → submitted → partly filled → filled|cancelled|rejected."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from quantcli.domain.instrument import check_symbol
 from quantcli.domain.trading_types import OrderSide, OrderStatus, OrderType, TimeInForce
 
 _ALLOWED_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    OrderStatus.NEW: frozenset({OrderStatus.SUBMITTED, OrderStatus.CANCELLED, OrderStatus.REJECTED}),
+    OrderStatus.NEW: frozenset(
+        {OrderStatus.SUBMITTED, OrderStatus.CANCELLED, OrderStatus.REJECTED}
+    ),
     OrderStatus.SUBMITTED: frozenset(
         {
             OrderStatus.PARTIALLY_FILLED,
@@ -40,7 +42,9 @@ def _check_prices(order: Order) -> None:
         ("stop_price", order.stop_price, needs_stop),
     ):
         if needed and price is None:
-            raise ExecutionError(f"order {order.client_order_id}: {order.order_type.value} needs a {name}")
+            raise ExecutionError(
+                f"order {order.client_order_id}: {order.order_type.value} needs a {name}"
+            )
         if not needed and price is not None:
             raise ExecutionError(
                 f"order {order.client_order_id}: {order.order_type.value} takes no {name}"
@@ -68,6 +72,16 @@ class Order:
     broker_order_id: str | None = None
     reject_reason: str | None = None
     updated_at: datetime | None = None
+    # Exact Σ price × quantity of the fills so far. average_fill_price is a rounded quotient;
+    # re-deriving the notional from it on each fill would let the rounding accumulate. Left out
+    # of equality so an order rebuilt from (filled_quantity, average_fill_price) compares equal.
+    filled_notional: Decimal = attrs.field(
+        default=attrs.Factory(
+            lambda self: (self.average_fill_price or Decimal(0)) * self.filled_quantity,
+            takes_self=True,
+        ),
+        eq=False,
+    )
 
     def __attrs_post_init__(self) -> None:
         if not self.client_order_id:
@@ -91,7 +105,8 @@ class Order:
     def _move_to(self, status: OrderStatus, at: datetime | None) -> None:
         if status not in _ALLOWED_TRANSITIONS[self.status]:
             raise IllegalOrderTransition(
-                f"order {self.client_order_id}: cannot go from {self.status.value} to {status.value}"
+                f"order {self.client_order_id}: "
+                f"cannot go from {self.status.value} to {status.value}"
             )
         self.status = status
         if at is not None:
@@ -129,6 +144,6 @@ class Order:
         new_filled = self.filled_quantity + fill.quantity
         target = OrderStatus.FILLED if new_filled == self.quantity else OrderStatus.PARTIALLY_FILLED
         self._move_to(target, fill.timestamp)
-        previous_notional = (self.average_fill_price or Decimal(0)) * self.filled_quantity
-        self.average_fill_price = (previous_notional + fill.price * fill.quantity) / new_filled
+        self.filled_notional += fill.price * fill.quantity
+        self.average_fill_price = self.filled_notional / new_filled
         self.filled_quantity = new_filled

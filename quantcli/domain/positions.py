@@ -11,6 +11,10 @@ from quantcli.domain.errors import ExecutionError
 from quantcli.domain.fills import Fill
 
 ZERO = Decimal(0)
+# A partial close releases a pro-rata share of the cost basis. The share is rounded to this fixed
+# quantum so that it, the basis left open and realized P&L stay short enough for every later sum
+# to be exact; whatever the rounding moves stays in the open basis, so nothing is lost.
+BASIS_QUANTUM = Decimal("1e-12")
 
 
 @attrs.define
@@ -21,6 +25,14 @@ class Position:
     quantity: Decimal = ZERO
     average_cost: Decimal = ZERO
     realized_pnl: Decimal = ZERO
+    # The exact signed cost of the open quantity (quantity × average cost before rounding).
+    # average_cost is a quotient, so it is rounded to the Decimal context; keeping the sum it
+    # comes from makes realized + unrealized P&L agree with cash to the last digit. It is left
+    # out of equality so a position rebuilt from (quantity, average_cost) still compares equal.
+    cost_basis: Decimal = attrs.field(
+        default=attrs.Factory(lambda self: self.quantity * self.average_cost, takes_self=True),
+        eq=False,
+    )
 
     @property
     def is_flat(self) -> bool:
@@ -32,27 +44,31 @@ class Position:
             raise ExecutionError(f"fill {fill.fill_id} for {fill.symbol} applied to {self.symbol}")
         delta = fill.signed_quantity
         if self.quantity == 0 or (self.quantity > 0) == (delta > 0):
-            new_quantity = self.quantity + delta
-            self.average_cost = (
-                self.average_cost * abs(self.quantity) + fill.price * abs(delta)
-            ) / abs(new_quantity)
-            self.quantity = new_quantity
+            self.cost_basis += fill.price * delta
+            self.quantity += delta
+            self.average_cost = self.cost_basis / self.quantity
             return
         closed = min(abs(delta), abs(self.quantity))
         direction = Decimal(1) if self.quantity > 0 else Decimal(-1)
-        self.realized_pnl += (fill.price - self.average_cost) * closed * direction
+        if closed == abs(self.quantity):
+            released = self.cost_basis
+        else:
+            released = (self.cost_basis * closed / abs(self.quantity)).quantize(BASIS_QUANTUM)
+        self.realized_pnl += fill.price * closed * direction - released
+        self.cost_basis -= released
         self.quantity += delta
         if self.quantity == 0:
             self.average_cost = ZERO
         elif (self.quantity > 0) != (direction > 0):
             # The fill flipped the position: the remainder opens at the fill price.
+            self.cost_basis = fill.price * self.quantity
             self.average_cost = fill.price
 
     def market_value(self, mark_price: Decimal) -> Decimal:
         return self.quantity * mark_price
 
     def unrealized_pnl(self, mark_price: Decimal) -> Decimal:
-        return (mark_price - self.average_cost) * self.quantity
+        return self.quantity * mark_price - self.cost_basis
 
 
 @attrs.define
@@ -89,19 +105,31 @@ class Portfolio:
     def equity(self, marks: Mapping[str, Decimal]) -> Decimal:
         """Cash plus the market value of every open position at `marks`."""
         return self.cash + sum(
-            (p.market_value(self._mark(s, marks)) for s, p in self.positions.items() if not p.is_flat),
+            (
+                p.market_value(self._mark(s, marks))
+                for s, p in self.positions.items()
+                if not p.is_flat
+            ),
             ZERO,
         )
 
     def gross_exposure(self, marks: Mapping[str, Decimal]) -> Decimal:
         return sum(
-            (abs(p.market_value(self._mark(s, marks))) for s, p in self.positions.items() if not p.is_flat),
+            (
+                abs(p.market_value(self._mark(s, marks)))
+                for s, p in self.positions.items()
+                if not p.is_flat
+            ),
             ZERO,
         )
 
     def net_exposure(self, marks: Mapping[str, Decimal]) -> Decimal:
         return sum(
-            (p.market_value(self._mark(s, marks)) for s, p in self.positions.items() if not p.is_flat),
+            (
+                p.market_value(self._mark(s, marks))
+                for s, p in self.positions.items()
+                if not p.is_flat
+            ),
             ZERO,
         )
 
@@ -111,6 +139,10 @@ class Portfolio:
 
     def unrealized_pnl(self, marks: Mapping[str, Decimal]) -> Decimal:
         return sum(
-            (p.unrealized_pnl(self._mark(s, marks)) for s, p in self.positions.items() if not p.is_flat),
+            (
+                p.unrealized_pnl(self._mark(s, marks))
+                for s, p in self.positions.items()
+                if not p.is_flat
+            ),
             ZERO,
         )

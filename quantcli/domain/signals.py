@@ -13,7 +13,7 @@ from quantcli.domain.instrument import check_symbol
 
 @attrs.frozen
 class Signal:
-    """A target portfolio weight for one symbol as of a bar close, with the model's probability of up."""
+    """A target weight for one symbol as of a bar close, with the model's probability of up."""
 
     symbol: str
     as_of: datetime

@@ -19,7 +19,7 @@ def shares_for_weight(target_weight: float, equity: Decimal, price: Decimal) -> 
 def volatility_target_weight(
     direction: int, annualized_volatility: float, target_volatility: float, max_weight: float
 ) -> float:
-    """Weight that gives a position `target_volatility`, capped at `max_weight` in absolute value."""
+    """Weight giving a position `target_volatility`, capped at `max_weight` in absolute value."""
     if annualized_volatility <= 0 or not math.isfinite(annualized_volatility):
         return 0.0
     weight = target_volatility / annualized_volatility

@@ -33,9 +33,13 @@ def check_bar_frame(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         raise DataError(f"{source}: missing column(s) {', '.join(missing)}")
     timestamps = frame["timestamp"]
     if not isinstance(timestamps.dtype, pd.DatetimeTZDtype) or str(timestamps.dt.tz) != "UTC":
-        raise DataError(f"{source}: timestamp column must be timezone-aware UTC, got {timestamps.dtype}")
+        raise DataError(
+            f"{source}: timestamp column must be timezone-aware UTC, got {timestamps.dtype}"
+        )
     if timestamps.isna().any():
-        raise DataError(f"{source} row {timestamps[timestamps.isna()].index[0]}: timestamp is missing")
+        raise DataError(
+            f"{source} row {timestamps[timestamps.isna()].index[0]}: timestamp is missing"
+        )
     symbols = frame["symbol"]
     bad_symbol = symbols.isna() | (symbols.astype(str).str.len() == 0)
     if bad_symbol.any():
@@ -63,7 +67,9 @@ def check_bar_frame(frame: pd.DataFrame, source: str) -> pd.DataFrame:
 
 
 def _check_ohlcv(index: pd.Index, values: dict[str, np.ndarray], source: str) -> None:
-    open_, high, low, close, volume = (values[c] for c in ("open", "high", "low", "close", "volume"))
+    open_, high, low, close, volume = (
+        values[c] for c in ("open", "high", "low", "close", "volume")
+    )
     checks: list[tuple[np.ndarray, str]] = [
         (~np.isfinite(open_), "open is missing or not a number"),
         (~np.isfinite(high), "high is missing or not a number"),
@@ -117,7 +123,7 @@ class BarStore(Protocol):
         start: datetime | None = None,
         end: datetime | None = None,
     ) -> pd.DataFrame:
-        """A bar frame sorted by (symbol, timestamp); empty (with the columns) when nothing matches."""
+        """A bar frame sorted by (symbol, timestamp); empty with the columns if none match."""
         ...
 
     def symbols(self) -> list[str]: ...

@@ -29,7 +29,9 @@ class FeatureStore(Protocol):
 class Estimator(Protocol):
     """A binary classifier: fit on features and 0/1 labels, predict the probability of 1."""
 
-    def fit(self, features: FloatArray, labels: FloatArray, feature_names: Sequence[str]) -> None: ...
+    def fit(
+        self, features: FloatArray, labels: FloatArray, feature_names: Sequence[str]
+    ) -> None: ...
 
     def predict_proba(self, features: FloatArray) -> FloatArray: ...
 

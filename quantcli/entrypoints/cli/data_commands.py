@@ -1,0 +1,55 @@
+"""`quantcli data ...`: put market data into the bar store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from quantcli.entrypoints.cli import workflows
+from quantcli.entrypoints.cli.app_context import AppContext
+
+
+@click.group()
+def data() -> None:
+    """Generate or import market data."""
+
+
+@data.command()
+@click.option("--symbols", "n_symbols", type=click.IntRange(min=1), help="Number of symbols.")
+@click.option("--years", type=click.FloatRange(min=0, min_open=True), help="Years of daily bars.")
+@click.option("--seed", type=int, help="Random seed (default: quantcli.seed).")
+@click.option(
+    "--signal-strength",
+    type=click.FloatRange(min=0),
+    help="Scale of the planted predictable component; 0 is a pure random walk.",
+)
+@click.pass_obj
+def generate(
+    app: AppContext,
+    n_symbols: int | None,
+    years: float | None,
+    seed: int | None,
+    signal_strength: float | None,
+) -> None:
+    """Generate a seeded synthetic market and store it."""
+    overrides = {
+        "n_symbols": n_symbols,
+        "years": years,
+        "seed": seed,
+        "signal_strength": signal_strength,
+    }
+    source = app.container.synthetic_source(**{k: v for k, v in overrides.items() if v is not None})
+    workflows.ingest(app.container, source)
+
+
+@data.command(name="import")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--symbol", help="Symbol for a file without a symbol column (default: file name).")
+@click.option("--timezone", help="Timezone of naive timestamps (default: data_sources.file).")
+@click.pass_obj
+def import_(app: AppContext, path: Path, symbol: str | None, timezone: str | None) -> None:
+    """Import bars from a CSV or Parquet file, all-or-nothing."""
+    overrides = {"timezone": timezone} if timezone is not None else {}
+    source = app.container.file_source(path=path, symbol=symbol, **overrides)
+    workflows.ingest(app.container, source)

@@ -1,0 +1,53 @@
+"""The `quantcli` command: one group, errors mapped to clear messages and exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from quantcli import __version__
+from quantcli.domain.errors import ConfigError, QuantCLIError
+from quantcli.entrypoints.cli.app_context import AppContext
+from quantcli.entrypoints.cli.data_commands import data
+from quantcli.entrypoints.cli.quickstart_command import quickstart
+from quantcli.entrypoints.cli.research_commands import backtest, features, signals, train
+from quantcli.entrypoints.cli.trading_commands import paper, positions
+
+EXIT_ERROR = 1
+EXIT_CONFIG_ERROR = 2
+
+
+class QuantCLIGroup(click.Group):
+    """Turns QuantCLI's own errors into one-line messages and a non-zero exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as error:
+            click.echo(f"Error: configuration: {error}", err=True)
+            ctx.exit(EXIT_CONFIG_ERROR)
+        except QuantCLIError as error:
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(EXIT_ERROR)
+
+
+@click.group(cls=QuantCLIGroup)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A YAML file or a folder of YAML files overriding config/ (or set QUANTCLI_CONFIG).",
+)
+@click.version_option(__version__, prog_name="quantcli")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None) -> None:
+    """QuantCLI: market data to features, validated models, backtests and orders."""
+    if ctx.obj is None:
+        ctx.obj = AppContext(config_path=config_path)
+
+
+for command in (data, features, train, backtest, signals, paper, positions, quickstart):
+    cli.add_command(command)

@@ -1,0 +1,154 @@
+"""Plain numpy / Python reference implementations the Rust kernels must agree with.
+
+Written from the textbook definitions, not from the kernels' code, so that a shared mistake is
+unlikely. Loaded through the `reference` fixture in conftest.py.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+from numpy.lib.stride_tricks import sliding_window_view
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def sma(values: FloatArray, period: int) -> FloatArray:
+    out = np.full(len(values), np.nan)
+    out[period - 1 :] = sliding_window_view(values, period).sum(axis=1) / period
+    return out
+
+
+def rolling_std(values: FloatArray, window: int, ddof: int = 1) -> FloatArray:
+    out = np.full(len(values), np.nan)
+    out[window - 1 :] = np.std(sliding_window_view(values, window), axis=1, ddof=ddof)
+    return out
+
+
+def pct_return(values: FloatArray, horizon: int) -> FloatArray:
+    out = np.full(len(values), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        out[horizon:] = values[horizon:] / values[:-horizon] - 1.0
+    return out
+
+
+def _first_non_nan(values: FloatArray) -> int:
+    finite = np.flatnonzero(~np.isnan(values))
+    return int(finite[0]) if len(finite) else len(values)
+
+
+def ema(values: FloatArray, period: int) -> FloatArray:
+    """TA-Lib's EMA: leading NaNs skipped, seeded with a plain mean, NaN sticks once seen."""
+    out = np.full(len(values), np.nan)
+    start = _first_non_nan(values)
+    seed_index = start + period - 1
+    if seed_index >= len(values):
+        return out
+    alpha = 2.0 / (period + 1)
+    level = float(np.mean(values[start : seed_index + 1]))
+    out[seed_index] = level
+    for t in range(seed_index + 1, len(values)):
+        level = alpha * values[t] + (1.0 - alpha) * level
+        out[t] = level
+    return out
+
+
+def _strength_index(gain: float, loss: float) -> float:
+    if gain + loss == 0.0:
+        return 0.0  # TA-Lib's convention for a window without a single change.
+    if loss == 0.0:
+        return 100.0
+    return 100.0 - 100.0 / (1.0 + gain / loss)
+
+
+def rsi(close: FloatArray, period: int) -> FloatArray:
+    """Wilder's RSI; NaN from the first non-finite change after the leading NaNs onward."""
+    out = np.full(len(close), np.nan)
+    start = _first_non_nan(close)
+    if start + period >= len(close):
+        return out
+    changes = np.diff(close[start:])
+    gains = np.where(changes > 0, changes, 0.0)
+    losses = np.where(changes < 0, -changes, 0.0)
+    avg_gain = float(np.mean(gains[:period]))
+    avg_loss = float(np.mean(losses[:period]))
+    out[start + period] = _strength_index(avg_gain, avg_loss)
+    for i in range(period, len(changes)):
+        avg_gain = (avg_gain * (period - 1) + gains[i]) / period
+        avg_loss = (avg_loss * (period - 1) + losses[i]) / period
+        out[start + i + 1] = _strength_index(avg_gain, avg_loss)
+    broken = np.flatnonzero(~np.isfinite(changes))
+    if len(broken):
+        out[start + broken[0] + 1 :] = np.nan
+    return out
+
+
+def simulate_target_weights(
+    open: FloatArray,
+    close: FloatArray,
+    target_weights: FloatArray,
+    *,
+    initial_cash: float,
+    commission_per_share: float,
+    commission_minimum: float,
+    commission_bps: float,
+    slippage_bps: float,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, int]:
+    """Bar by bar, symbol by symbol: the backtest rules spelled out as a loop."""
+    n_bars, n_symbols = open.shape
+    cash = float(initial_cash)
+    position = [0.0] * n_symbols
+    last_close = [0.0] * n_symbols  # a holding nobody has priced yet is worth nothing
+    equity_out, cash_out = np.zeros(n_bars), np.zeros(n_bars)
+    positions_out = np.zeros((n_bars, n_symbols))
+    notional_out, commission_out = np.zeros(n_bars), np.zeros(n_bars)
+    trades = 0
+    for bar in range(n_bars):
+        if bar > 0:
+            equity_at_open = cash
+            for s in range(n_symbols):
+                price = open[bar, s] if not math.isnan(open[bar, s]) else last_close[s]
+                equity_at_open += position[s] * price
+            for s in range(n_symbols):
+                price, weight = float(open[bar, s]), float(target_weights[bar - 1, s])
+                if math.isnan(price) or math.isnan(weight):
+                    continue
+                delta = math.trunc(weight * equity_at_open / price) - position[s]
+                if delta == 0:
+                    continue
+                side = 1.0 if delta > 0 else -1.0
+                fill_price = price * (1.0 + side * slippage_bps / 1e4)
+                fee = max(commission_per_share * abs(delta), commission_minimum)
+                fee += commission_bps / 1e4 * abs(delta) * fill_price
+                cash -= delta * fill_price + fee
+                position[s] += delta
+                notional_out[bar] += abs(delta) * fill_price
+                commission_out[bar] += fee
+                trades += 1
+        equity = cash
+        for s in range(n_symbols):
+            if not math.isnan(close[bar, s]):
+                last_close[s] = float(close[bar, s])
+            equity += position[s] * last_close[s]
+        equity_out[bar], cash_out[bar] = equity, cash
+        positions_out[bar] = position
+    return equity_out, cash_out, positions_out, notional_out, commission_out, trades
+
+
+def assert_close(
+    actual: FloatArray, expected: FloatArray, *, scale: float = 0.0, rtol: float = 1e-9
+) -> None:
+    """Same shape, float64, NaN at the same places, values within rtol (floor rtol × scale)."""
+    assert actual.dtype == np.float64
+    assert actual.shape == expected.shape
+    np.testing.assert_array_equal(np.isnan(actual), np.isnan(expected), err_msg="NaN positions")
+    present = ~np.isnan(expected)
+    np.testing.assert_allclose(actual[present], expected[present], rtol=rtol, atol=rtol * scale)
+
+
+def magnitude(values: FloatArray) -> float:
+    """Largest finite |value|: the absolute error floor for results built from these values."""
+    finite = np.abs(values[np.isfinite(values)])
+    return float(finite.max(initial=0.0))
