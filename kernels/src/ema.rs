@@ -15,13 +15,18 @@ pub fn ema(values: &[f64], period: usize, out: &mut [f64]) -> Result<(), KernelE
         return Ok(());
     }
     out[..seed_index].fill(f64::NAN);
-    let mut level = values[seed_index + 1 - period..=seed_index].iter().sum::<f64>() / period as f64;
+    let mut level = values[seed_index + 1 - period..=seed_index]
+        .iter()
+        .sum::<f64>()
+        / period as f64;
     out[seed_index] = level;
     let alpha = 2.0 / (period + 1) as f64;
     let keep = 1.0 - alpha;
     // TA-Lib writes `(x - level) * alpha + level`; this form differs by an ulp or so but takes
     // `x * alpha` off the loop-carried chain, which makes the loop a third faster.
-    let rest = out[seed_index + 1..].iter_mut().zip(&values[seed_index + 1..]);
+    let rest = out[seed_index + 1..]
+        .iter_mut()
+        .zip(&values[seed_index + 1..]);
     for (slot, &value) in rest {
         level = level * keep + value * alpha;
         *slot = level;

@@ -18,7 +18,10 @@ impl fmt::Display for KernelError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::BadLength { name, value, len } if *value == 0 => {
-                write!(f, "{name} must be >= 1, got {value} (series has {len} values)")
+                write!(
+                    f,
+                    "{name} must be >= 1, got {value} (series has {len} values)"
+                )
             }
             Self::BadLength { name, value, len } => {
                 write!(f, "{name} {value} is longer than the series ({len} values)")

@@ -16,12 +16,19 @@ pub fn check_series(
     }
     if length == 0 || length > values.len() {
         let len = values.len();
-        return Err(KernelError::BadLength { name: length_name, value: length, len });
+        return Err(KernelError::BadLength {
+            name: length_name,
+            value: length,
+            len,
+        });
     }
     Ok(())
 }
 
 /// Index of the first non-NaN value (or `values.len()`): TA-Lib starts its series there.
 pub fn first_non_nan(values: &[f64]) -> usize {
-    values.iter().position(|v| !v.is_nan()).unwrap_or(values.len())
+    values
+        .iter()
+        .position(|v| !v.is_nan())
+        .unwrap_or(values.len())
 }

@@ -1,22 +1,31 @@
 //! Bindings for the indicator kernels (`float64` 1-D in, `float64` 1-D of the same length out).
-use numpy::{PyArray1, PyReadonlyArray1};
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use super::contiguous;
 use crate::error::KernelError;
 
-type Kernel = fn(&[f64], usize) -> Result<Vec<f64>, KernelError>;
-
-/// Runs `kernel` on `values` with the GIL released.
+/// Runs `kernel(input, output)` with the GIL released, into a new numpy array.
+///
+/// The output is allocated by numpy rather than as a Rust `Vec`: numpy asks the kernel for huge
+/// pages on large arrays, which halves the cost of first touching 10^7 outputs.
 fn run<'py>(
     py: Python<'py>,
+    name: &str,
     values: &PyReadonlyArray1<'py, f64>,
-    length: usize,
-    kernel: Kernel,
+    kernel: impl FnOnce(&[f64], &mut [f64]) -> Result<(), KernelError> + Send,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let values = contiguous("values", values)?;
-    let out = py.detach(|| kernel(values, length))?;
-    Ok(PyArray1::from_vec(py, out))
+    let values = contiguous(name, values)?;
+    let out = PyArray1::<f64>::zeros(py, values.len(), false);
+    {
+        let mut writable = out.readwrite();
+        let slots = writable
+            .as_slice_mut()
+            .map_err(|e| PyValueError::new_err(format!("output: {e}")))?;
+        py.detach(|| kernel(values, slots))?;
+    }
+    Ok(out)
 }
 
 /// Simple moving average; see `quantcli.kernels.sma`.
@@ -26,7 +35,9 @@ pub fn sma<'py>(
     values: PyReadonlyArray1<'py, f64>,
     period: usize,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    run(py, &values, period, crate::sma::sma)
+    run(py, "values", &values, |v, out| {
+        crate::sma::sma(v, period, out)
+    })
 }
 
 /// TA-Lib-seeded exponential moving average; see `quantcli.kernels.ema`.
@@ -36,7 +47,9 @@ pub fn ema<'py>(
     values: PyReadonlyArray1<'py, f64>,
     period: usize,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    run(py, &values, period, crate::ema::ema)
+    run(py, "values", &values, |v, out| {
+        crate::ema::ema(v, period, out)
+    })
 }
 
 /// Wilder's RSI as TA-Lib computes it; see `quantcli.kernels.rsi`.
@@ -46,9 +59,9 @@ pub fn rsi<'py>(
     close: PyReadonlyArray1<'py, f64>,
     period: usize,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let close = contiguous("close", &close)?;
-    let out = py.detach(|| crate::rsi::rsi(close, period))?;
-    Ok(PyArray1::from_vec(py, out))
+    run(py, "close", &close, |v, out| {
+        crate::rsi::rsi(v, period, out)
+    })
 }
 
 /// Rolling standard deviation; see `quantcli.kernels.rolling_std`.
@@ -59,9 +72,9 @@ pub fn rolling_std<'py>(
     window: usize,
     ddof: usize,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let values = contiguous("values", &values)?;
-    let out = py.detach(|| crate::rolling_std::rolling_std(values, window, ddof))?;
-    Ok(PyArray1::from_vec(py, out))
+    run(py, "values", &values, |v, out| {
+        crate::rolling_std::rolling_std(v, window, ddof, out)
+    })
 }
 
 /// Simple return over `horizon` bars; see `quantcli.kernels.pct_return`.
@@ -71,5 +84,7 @@ pub fn pct_return<'py>(
     values: PyReadonlyArray1<'py, f64>,
     horizon: usize,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    run(py, &values, horizon, crate::returns::pct_return)
+    run(py, "values", &values, |v, out| {
+        crate::returns::pct_return(v, horizon, out)
+    })
 }

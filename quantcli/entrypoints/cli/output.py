@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -32,7 +33,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 @contextmanager
 def progress(label: str, total: int) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr driven by a use case's (done, total) callback."""
-    with click.progressbar(length=total, label=label, file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
         shown = 0
 
         def advance(done: int, _total: int) -> None:
