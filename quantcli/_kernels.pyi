@@ -30,6 +30,7 @@ def simulate_target_weights(
     commission_minimum: float,
     commission_bps: float,
     slippage_bps: float,
+    rebalance_band: float = 0.0,
 ) -> tuple[
     NDArray[np.float64],
     NDArray[np.float64],

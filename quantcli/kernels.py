@@ -111,14 +111,18 @@ def simulate_target_weights(
     commission_minimum: float,
     commission_bps: float,
     slippage_bps: float,
+    rebalance_band: float = 0.0,
 ) -> SimulationResult:
     """Backtest target weights over (n_bars, n_symbols) panels, trading whole shares.
 
     Weights set at bar t's close trade at bar t+1's open; NaN weight means hold. At each open,
     target shares = trunc(w x equity_at_open / open), filled at open x (1 ± slippage_bps / 1e4)
     and charged max(per_share x shares, minimum) + bps / 1e4 x shares x fill price. Equity marks
-    holdings at the close, using a symbol's last finite price when the bar's price is NaN (and 0
-    before its first close). Prices must be positive or NaN; weights finite or NaN.
+    holdings at the close. A NaN open or close counts as the symbol's last finite close (0 before
+    its first); a NaN open also skips that symbol's trade. A resize that keeps a position's side
+    and is worth less than `rebalance_band` x equity_at_open is skipped (opening, closing and
+    flipping always trade). Prices must be positive or NaN, weights finite or NaN, costs and the
+    band finite and >= 0.
     """
     open_prices = _panel("open", open)
     close_prices = _panel("close", close)
@@ -128,16 +132,23 @@ def simulate_target_weights(
             raise ValidationError(
                 f"{name} has shape {panel.shape}, but open has shape {open_prices.shape}"
             )
+    initial_cash = _real("initial_cash", initial_cash)
+    commission_per_share = _real("commission_per_share", commission_per_share)
+    commission_minimum = _real("commission_minimum", commission_minimum)
+    commission_bps = _real("commission_bps", commission_bps)
+    slippage_bps = _real("slippage_bps", slippage_bps)
+    rebalance_band = _real("rebalance_band", rebalance_band)
     with _kernel_errors():
         equity, cash, positions, notional, commission, trades = _kernels.simulate_target_weights(
             open_prices,
             close_prices,
             weights,
-            initial_cash=_real("initial_cash", initial_cash),
-            commission_per_share=_real("commission_per_share", commission_per_share),
-            commission_minimum=_real("commission_minimum", commission_minimum),
-            commission_bps=_real("commission_bps", commission_bps),
-            slippage_bps=_real("slippage_bps", slippage_bps),
+            initial_cash=initial_cash,
+            commission_per_share=commission_per_share,
+            commission_minimum=commission_minimum,
+            commission_bps=commission_bps,
+            slippage_bps=slippage_bps,
+            rebalance_band=rebalance_band,
         )
     return SimulationResult(equity, cash, positions, notional, commission, trades)
 

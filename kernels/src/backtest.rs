@@ -3,13 +3,16 @@
 //! The rules mirror the simulated broker (`quantcli.domain.costs`), which applies them in Decimal.
 use crate::error::KernelError;
 
-/// Commission and slippage, all non-negative.
+/// Commission, slippage and the no-trade band, all non-negative.
 #[derive(Clone, Copy, Debug)]
 pub struct Costs {
     pub commission_per_share: f64,
     pub commission_minimum: f64,
     pub commission_bps: f64,
     pub slippage_bps: f64,
+    /// A resize that keeps the position's side is skipped when worth less than this fraction
+    /// of equity; opening, closing and flipping always trade.
+    pub rebalance_band: f64,
 }
 
 /// Row-major `(n_bars, n_symbols)` price and weight panels.
@@ -51,60 +54,98 @@ pub fn simulate_target_weights(
         commission: Vec::with_capacity(n_bars),
         trade_count: 0,
     };
-    let mut cash = initial_cash;
-    let mut position = vec![0.0; n_symbols];
-    // 0 until a symbol's first finite close: a holding nobody has priced yet is worth nothing.
-    let mut last_close = vec![0.0; n_symbols];
+    let mut account = Account::new(initial_cash, n_symbols);
     for bar in 0..n_bars {
         let row = bar * n_symbols..(bar + 1) * n_symbols;
-        let (mut notional, mut commission) = (0.0, 0.0);
+        let mut fills = Fills::default();
         if bar > 0 {
-            let open = &panel.open[row.clone()];
-            let weights = &panel.target_weights[row.start - n_symbols..row.start];
-            // Summed in symbol order starting from cash; the Python reference relies on this order.
-            let mut equity_at_open = cash;
-            for s in 0..n_symbols {
-                let mark = if open[s].is_nan() {
-                    last_close[s]
-                } else {
-                    open[s]
-                };
-                equity_at_open += position[s] * mark;
-            }
-            for s in 0..n_symbols {
-                let (price, weight) = (open[s], weights[s]);
-                if price.is_nan() || weight.is_nan() {
-                    continue;
-                }
-                let delta = (weight * equity_at_open / price).trunc() - position[s];
-                if delta == 0.0 {
-                    continue;
-                }
-                let shares = delta.abs();
-                let fill_price = price * (1.0 + delta.signum() * costs.slippage_bps / BPS);
-                let fee = (costs.commission_per_share * shares).max(costs.commission_minimum)
-                    + costs.commission_bps / BPS * shares * fill_price;
-                cash -= delta * fill_price + fee;
-                position[s] += delta;
-                notional += shares * fill_price;
-                commission += fee;
-                sim.trade_count += 1;
-            }
+            let decided = &panel.target_weights[row.start - n_symbols..row.start];
+            fills = account.rebalance(&panel.open[row.clone()], decided, costs);
         }
-        let mut equity = cash;
-        for (s, &close) in panel.close[row].iter().enumerate() {
-            if !close.is_nan() {
-                last_close[s] = close;
-            }
-            equity += position[s] * last_close[s];
-        }
-        sim.equity.push(equity);
-        sim.cash.push(cash);
-        sim.positions.extend_from_slice(&position);
-        sim.traded_notional.push(notional);
-        sim.commission.push(commission);
+        sim.equity.push(account.mark_to_close(&panel.close[row]));
+        sim.cash.push(account.cash);
+        sim.positions.extend_from_slice(&account.position);
+        sim.traded_notional.push(fills.notional);
+        sim.commission.push(fills.commission);
+        sim.trade_count += fills.count;
     }
     Ok(sim)
+}
+
+/// Cash, whole-share positions and the last finite close of each symbol.
+struct Account {
+    cash: f64,
+    position: Vec<f64>,
+    /// 0 until a symbol's first finite close: a holding nobody has priced yet is worth nothing.
+    last_close: Vec<f64>,
+}
+
+/// What one bar's rebalance traded.
+#[derive(Default)]
+struct Fills {
+    notional: f64,
+    commission: f64,
+    count: u64,
+}
+
+impl Account {
+    fn new(cash: f64, n_symbols: usize) -> Self {
+        Account {
+            cash,
+            position: vec![0.0; n_symbols],
+            last_close: vec![0.0; n_symbols],
+        }
+    }
+
+    /// Trades every symbol with a price and a weight towards trunc(weight × equity / open).
+    fn rebalance(&mut self, open: &[f64], weights: &[f64], costs: &Costs) -> Fills {
+        // Summed in symbol order starting from cash; the Python reference relies on this order.
+        let mut equity_at_open = self.cash;
+        for ((&held, &price), &last_close) in self.position.iter().zip(open).zip(&self.last_close) {
+            equity_at_open += held * if price.is_nan() { last_close } else { price };
+        }
+        let mut fills = Fills::default();
+        for ((held, &price), &weight) in self.position.iter_mut().zip(open).zip(weights) {
+            if price.is_nan() || weight.is_nan() {
+                continue;
+            }
+            let target = (weight * equity_at_open / price).trunc();
+            let delta = target - *held;
+            if delta == 0.0 || within_band(*held, target, delta * price, equity_at_open, costs) {
+                continue;
+            }
+            let shares = delta.abs();
+            let fill_price = price * (1.0 + delta.signum() * costs.slippage_bps / BPS);
+            let fee = (costs.commission_per_share * shares).max(costs.commission_minimum)
+                + costs.commission_bps / BPS * shares * fill_price;
+            self.cash -= delta * fill_price + fee;
+            *held += delta;
+            fills.notional += shares * fill_price;
+            fills.commission += fee;
+            fills.count += 1;
+        }
+        fills
+    }
+
+    /// Equity at the close, remembering each finite close for later NaN bars.
+    fn mark_to_close(&mut self, close: &[f64]) -> f64 {
+        let mut equity = self.cash;
+        for ((&held, last_close), &price) in
+            self.position.iter().zip(&mut self.last_close).zip(close)
+        {
+            if !price.is_nan() {
+                *last_close = price;
+            }
+            equity += held * *last_close;
+        }
+        equity
+    }
+}
+
+/// True for a small resize of a position that stays on the same side.
+fn within_band(held: f64, target: f64, notional: f64, equity: f64, costs: &Costs) -> bool {
+    let keeps_side = held != 0.0 && target != 0.0 && held.signum() == target.signum();
+    keeps_side && notional.abs() < costs.rebalance_band * equity
 }
 
 fn validate(panel: &Panel<'_>, initial_cash: f64, costs: &Costs) -> Result<(), KernelError> {
@@ -151,6 +192,7 @@ fn validate(panel: &Panel<'_>, initial_cash: f64, costs: &Costs) -> Result<(), K
         ("commission_minimum", costs.commission_minimum),
         ("commission_bps", costs.commission_bps),
         ("slippage_bps", costs.slippage_bps),
+        ("rebalance_band", costs.rebalance_band),
     ];
     for (name, value) in rates {
         if !(value.is_finite() && value >= 0.0) {

@@ -30,6 +30,8 @@ class FrameBarReplay:
     def __iter__(self) -> Iterator[tuple[datetime, Mapping[str, Bar]]]:
         frame = self.bars.sort_values(["timestamp", "symbol"], kind="stable")
         times = frame["timestamp"].to_numpy(dtype="datetime64[ns]")
+        if times.size == 0:
+            return
         symbols = frame["symbol"].astype(str).tolist()
         ohlcv = frame[["open", "high", "low", "close", "volume"]].to_numpy(dtype="float64")
         starts = np.flatnonzero(np.r_[True, times[1:] != times[:-1]])

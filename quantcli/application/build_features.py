@@ -71,7 +71,8 @@ def symbol_features(bars: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
         volume_std = kernels.rolling_std(volume, vw)
         with np.errstate(divide="ignore", invalid="ignore"):
             zscore = (volume - kernels.sma(volume, vw)) / volume_std
-        columns[f"volume_zscore_{vw}"] = np.where(volume_std > 0, zscore, 0.0)
+        # Constant volume has no spread: score it 0, but keep the warm-up NaN.
+        columns[f"volume_zscore_{vw}"] = np.where(volume_std == 0, 0.0, zscore)
     else:
         columns[f"volume_zscore_{vw}"] = undefined()
 

@@ -79,6 +79,7 @@ def run_backtest(
     commission: CommissionSchedule,
     slippage: SlippageModel,
     initial_cash: Decimal,
+    rebalance_band: float = 0.0,
 ) -> BacktestResult:
     """Trade the strategy's weights from the first to the last predicted bar.
 
@@ -108,6 +109,7 @@ def run_backtest(
         commission_minimum=float(commission.minimum),
         commission_bps=float(commission.bps),
         slippage_bps=float(slippage.bps),
+        rebalance_band=rebalance_band,
     )
     index = open_prices.index
     equity = pd.Series(simulation.equity, index=index, name="equity")

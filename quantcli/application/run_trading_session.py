@@ -5,6 +5,7 @@ Paper and live differ only in the injected broker and bar feed; this loop is the
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -26,7 +27,7 @@ from quantcli.domain.orders import Order
 from quantcli.domain.positions import Portfolio
 from quantcli.domain.risk import RiskLimits, check_order
 from quantcli.domain.signals import Signal
-from quantcli.domain.sizing import shares_for_weight
+from quantcli.domain.sizing import rebalance_quantity
 from quantcli.domain.trading_types import OrderSide, OrderType, TimeInForce, to_decimal
 
 SignalSource = Callable[[datetime], Sequence[Signal]]
@@ -61,6 +62,7 @@ class TradingSession:
     limits: RiskLimits
     signal_source: SignalSource
     portfolio: Portfolio
+    rebalance_band: float = 0.0
     orders: dict[str, Order] = attrs.Factory(dict)
     marks: dict[str, Decimal] = attrs.Factory(dict)
     counts: dict[str, int] = attrs.Factory(
@@ -98,23 +100,31 @@ class TradingSession:
                     f"broker reported {type(event).__name__} "
                     f"for unknown order {event.client_order_id}"
                 )
+            # Work on copies and keep them only once the ledger committed: memory and ledger
+            # must never disagree about a fill.
+            order = copy.deepcopy(order)
+            portfolio = copy.deepcopy(self.portfolio) if isinstance(event, Fill) else None
             with self.ledger.atomic():
                 if isinstance(event, Fill):
                     order.apply_fill(event)
-                    self.portfolio.apply_fill(event)
                     self.ledger.save_fill(event)
-                    self.counts["fills"] += 1
                 elif isinstance(event, OrderCancelled):
                     order.cancel(event.timestamp)
                 elif isinstance(event, OrderRejected):
                     order.reject(event.reason, event.timestamp)
                 self.ledger.save_order(order)
+            self.orders[order.client_order_id] = order
+            if portfolio is not None and isinstance(event, Fill):
+                portfolio.apply_fill(event)
+                self.portfolio = portfolio
+                self.counts["fills"] += 1
 
     def _act_on(self, signal: Signal, timestamp: datetime) -> None:
         price = self.marks[signal.symbol]
         equity = self.portfolio.equity(self.marks)
-        target = shares_for_weight(signal.target_weight, equity, price)
-        delta = target - self.portfolio.quantity(signal.symbol)
+        # Shares still working at the broker count as held, or a late fill would be ordered twice.
+        held = self.portfolio.quantity(signal.symbol) + self._working_quantity(signal.symbol)
+        delta = rebalance_quantity(signal.target_weight, held, equity, price, self.rebalance_band)
         if delta == 0:
             return
         order = Order(
@@ -139,6 +149,16 @@ class TradingSession:
         order.submit(timestamp, broker_order_id)
         self.ledger.save_order(order)
         self.counts["submitted"] += 1
+
+    def _working_quantity(self, symbol: str) -> Decimal:
+        return sum(
+            (
+                order.remaining_quantity * order.side.sign
+                for order in self.orders.values()
+                if order.symbol == symbol and order.status.is_open
+            ),
+            Decimal(0),
+        )
 
     def summary(self) -> SessionSummary:
         open_orders = sum(1 for order in self.orders.values() if order.status.is_open)

@@ -16,6 +16,22 @@ def shares_for_weight(target_weight: float, equity: Decimal, price: Decimal) -> 
     return (notional / price).to_integral_value(rounding=ROUND_DOWN)
 
 
+def rebalance_quantity(
+    target_weight: float, held: Decimal, equity: Decimal, price: Decimal, band: float
+) -> Decimal:
+    """Shares to trade towards `target_weight`, or 0 for a resize inside the no-trade band.
+
+    A resize that keeps the position's side and is worth less than `band` × equity is skipped;
+    opening, closing and flipping always trade. The backtest kernel applies the same rule.
+    """
+    target = shares_for_weight(target_weight, equity, price)
+    delta = target - held
+    keeps_side = held * target > 0
+    if keeps_side and abs(delta * price) < Decimal(repr(band)) * equity:
+        return Decimal(0)
+    return delta
+
+
 def volatility_target_weight(
     direction: int, annualized_volatility: float, target_volatility: float, max_weight: float
 ) -> float:

@@ -8,15 +8,25 @@ use super::contiguous;
 use crate::backtest::{simulate_target_weights as simulate, Costs, Panel};
 
 type Float1<'py> = Bound<'py, PyArray1<f64>>;
+/// `(equity, cash, positions, traded_notional, commission, trade_count)`.
+type Histories<'py> = (
+    Float1<'py>,
+    Float1<'py>,
+    Bound<'py, PyArray2<f64>>,
+    Float1<'py>,
+    Float1<'py>,
+    u64,
+);
 
-/// `(equity, cash, positions, traded_notional, commission, trade_count)`; see
+/// Runs the target-weight backtest with the GIL released; see
 /// `quantcli.kernels.simulate_target_weights`.
 #[pyfunction]
 #[pyo3(signature = (
     open, close, target_weights, *,
-    initial_cash, commission_per_share, commission_minimum, commission_bps, slippage_bps
+    initial_cash, commission_per_share, commission_minimum, commission_bps, slippage_bps,
+    rebalance_band = 0.0
 ))]
-#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+#[allow(clippy::too_many_arguments)] // mirrors the Python signature, keyword by keyword
 pub fn simulate_target_weights<'py>(
     py: Python<'py>,
     open: PyReadonlyArray2<'py, f64>,
@@ -27,14 +37,8 @@ pub fn simulate_target_weights<'py>(
     commission_minimum: f64,
     commission_bps: f64,
     slippage_bps: f64,
-) -> PyResult<(
-    Float1<'py>,
-    Float1<'py>,
-    Bound<'py, PyArray2<f64>>,
-    Float1<'py>,
-    Float1<'py>,
-    u64,
-)> {
+    rebalance_band: f64,
+) -> PyResult<Histories<'py>> {
     let [n_bars, n_symbols] = [open.shape()[0], open.shape()[1]];
     for (name, array) in [("close", &close), ("target_weights", &target_weights)] {
         if array.shape() != open.shape() {
@@ -57,6 +61,7 @@ pub fn simulate_target_weights<'py>(
         commission_minimum,
         commission_bps,
         slippage_bps,
+        rebalance_band,
     };
     let sim = py.detach(|| simulate(&panel, initial_cash, &costs))?;
     let positions = Array2::from_shape_vec((n_bars, n_symbols), sim.positions)

@@ -90,7 +90,7 @@ def _check_ohlcv(index: pd.Index, values: dict[str, np.ndarray], source: str) ->
                 first_bad = (int(positions[0]), problem)
     if first_bad is not None:
         position, problem = first_bad
-        detail = ", ".join(f"{c} {values[c][position]!r}" for c in ("open", "high", "low", "close"))
+        detail = ", ".join(f"{c} {float(values[c][position])!r}" for c in PRICE_COLUMNS)
         raise DataError(f"{source} row {index[position]}: {problem} ({detail})")
 
 

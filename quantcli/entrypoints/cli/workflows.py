@@ -95,6 +95,7 @@ def backtest(container: Container, report_path: Path | None = None) -> tuple[Bac
         commission=settings.backtest.commission.to_schedule(),
         slippage=settings.backtest.to_slippage_model(),
         initial_cash=settings.backtest.initial_cash,
+        rebalance_band=settings.risk.sizing.rebalance_band,
     )
     summary = result.summary
     start, end = result.equity.index[0], result.equity.index[-1]
@@ -120,6 +121,7 @@ def backtest(container: Container, report_path: Path | None = None) -> tuple[Bac
         "strategy": attrs.asdict(container.strategy()),
         "commission": attrs.asdict(settings.backtest.commission),
         "slippage_bps": str(settings.backtest.slippage_bps),
+        "rebalance_band": settings.risk.sizing.rebalance_band,
         "initial_cash": str(settings.backtest.initial_cash),
         "fills": "next bar's open plus slippage, whole shares",
         "predictions": "out-of-sample, purged walk-forward",
@@ -189,6 +191,7 @@ def paper(
             window_features, model, container.strategy()
         ),
         portfolio=Portfolio(cash=settings.backtest.initial_cash),
+        rebalance_band=settings.risk.sizing.rebalance_band,
     )
     replay = FrameBarReplay(window)
     with progress(f"Paper trading {days} bars", days) as advance:

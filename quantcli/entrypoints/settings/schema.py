@@ -198,6 +198,9 @@ class RiskLimitsSettings:
 @attrs.frozen
 class SizingSettings:
     max_weight_per_symbol: float = attrs.field(default=0.05, validator=fraction)
+    rebalance_band: float = attrs.field(
+        default=0.005, validator=[finite, _check(lambda v: 0 <= v < 1, "is not in [0, 1)")]
+    )
 
 
 def _sizing_within_limits(instance: RiskSettings, _attribute: Any, value: SizingSettings) -> None:

@@ -10,6 +10,7 @@ import pytest
 from quantcli.domain.errors import ValidationError
 from quantcli.domain.sizing import (
     fractional_kelly_weight,
+    rebalance_quantity,
     shares_for_weight,
     volatility_target_weight,
 )
@@ -85,3 +86,23 @@ def test_kelly_rejects_a_probability_outside_zero_one(probability: float) -> Non
 def test_kelly_rejects_a_non_positive_payoff_ratio(payoff_ratio: float) -> None:
     with pytest.raises(ValidationError, match="payoff_ratio"):
         fractional_kelly_weight(0.6, payoff_ratio, 0.5, 1.0)
+
+
+def test_rebalance_quantity_skips_a_same_side_resize_inside_the_band() -> None:
+    # Target trunc(0.052 × 10 000 / 10) = 52 vs 50 held: 20 of value < 0.005 × 10 000 = 50.
+    assert rebalance_quantity(0.052, Decimal(50), Decimal(10_000), Decimal(10), 0.005) == 0
+
+
+def test_rebalance_quantity_trades_a_same_side_resize_outside_the_band() -> None:
+    assert rebalance_quantity(0.06, Decimal(50), Decimal(10_000), Decimal(10), 0.005) == 10
+
+
+@pytest.mark.parametrize(
+    ("weight", "held", "expected"),
+    [(0.001, Decimal(0), Decimal(1)), (0.0, Decimal(3), Decimal(-3)), (-0.001, Decimal(3), -4)],
+    ids=["opening", "closing", "flipping"],
+)
+def test_rebalance_quantity_always_opens_closes_and_flips(
+    weight: float, held: Decimal, expected: Decimal
+) -> None:
+    assert rebalance_quantity(weight, held, Decimal(10_000), Decimal(10), 0.5) == expected

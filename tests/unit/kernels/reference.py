@@ -95,6 +95,7 @@ def simulate_target_weights(
     commission_minimum: float,
     commission_bps: float,
     slippage_bps: float,
+    rebalance_band: float = 0.0,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, int]:
     """Bar by bar, symbol by symbol: the backtest rules spelled out as a loop."""
     n_bars, n_symbols = open.shape
@@ -115,8 +116,12 @@ def simulate_target_weights(
                 price, weight = float(open[bar, s]), float(target_weights[bar - 1, s])
                 if math.isnan(price) or math.isnan(weight):
                     continue
-                delta = math.trunc(weight * equity_at_open / price) - position[s]
+                target = math.trunc(weight * equity_at_open / price)
+                delta = target - position[s]
                 if delta == 0:
+                    continue
+                keeps_side = position[s] * target > 0
+                if keeps_side and abs(delta * price) < rebalance_band * equity_at_open:
                     continue
                 side = 1.0 if delta > 0 else -1.0
                 fill_price = price * (1.0 + side * slippage_bps / 1e4)

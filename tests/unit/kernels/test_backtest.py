@@ -147,6 +147,7 @@ def panels(draw: st.DrawFn) -> dict[str, Any]:
         "commission_minimum": draw(cost),
         "commission_bps": draw(cost),
         "slippage_bps": draw(cost),
+        "rebalance_band": draw(st.sampled_from([0.0, 0.0, 0.01, 0.1])),
     }
 
 
@@ -173,3 +174,19 @@ def test_positions_are_whole_shares_and_the_last_bar_never_trades(panel: dict[st
     changed = kernels.simulate_target_weights(**{**panel, "target_weights": last_bar_flipped})
     np.testing.assert_array_equal(changed.equity, result.equity)
     np.testing.assert_array_equal(changed.positions, result.positions)
+
+
+def test_rebalance_band_skips_small_resizes_but_never_opening_closing_or_flipping() -> None:
+    result = kernels.simulate_target_weights(
+        open=column(10, 10, 10.4, 10, 10, 10),
+        close=column(10, 10, 10.4, 10, 10, 10),
+        target_weights=column(0.5, 0.52, 0.6, -0.5, 0.0, 0.0),
+        initial_cash=1000.0,
+        rebalance_band=0.05,
+        **FREE,
+    )
+    # Bar 1 opens 50 shares. Bar 2 wants trunc(0.52 × 1020 / 10.4) = 51: +1 share = 10.4
+    # < 0.05 × 1020 = 51 on the same side, skipped. Bar 3 (equity 1000 at its open of 10)
+    # wants 60: +10 shares = 100 > 50, traded. Bar 4 flips to -50 and bar 5 closes, band or not.
+    np.testing.assert_array_equal(result.positions.ravel(), [0, 50, 50, 60, -50, 0])
+    assert result.trade_count == 4

@@ -117,6 +117,7 @@ OUT_OF_RANGE = [
     ("risk", "limits.max_net_exposure", "2.0", "2.0 is above max_gross_exposure 1.5"),
     ("risk", "limits.max_order_notional", "-5", "-5 is not positive"),
     ("risk", "sizing.max_weight_per_symbol", "0.2", "0.2 is above limits.max_position_weight 0.1"),
+    ("risk", "sizing.rebalance_band", "1.0", "1.0 is not in [0, 1)"),
     ("backtest", "commission.minimum", "-1", "-1 is negative"),
     ("backtest", "slippage_bps", "-0.5", "-0.5 is negative"),
     ("backtest", "strategy.long_threshold", "1.2", "1.2 is not in (0, 1)"),

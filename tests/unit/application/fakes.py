@@ -1,0 +1,451 @@
+"""In-memory fakes of the application ports, and small builders of the frames use cases take.
+
+Loaded by path through the `fakes` fixture in conftest.py: under --import-mode=importlib test
+modules cannot import siblings.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from quantcli.application.ports import (
+    BrokerEvent,
+    FloatArray,
+    OrderCancelled,
+    OrderRejected,
+    TrainedModel,
+    check_bar_frame,
+    empty_bar_frame,
+)
+from quantcli.domain.bar import Bar
+from quantcli.domain.errors import BrokerError, DataError, ModelError
+from quantcli.domain.fills import Fill
+from quantcli.domain.orders import Order
+from quantcli.domain.positions import Portfolio
+from quantcli.domain.trading_types import OrderStatus, to_decimal
+
+# --- builders ---------------------------------------------------------------------------------
+
+
+def utc_days(count: int, start: str = "2024-01-01") -> pd.DatetimeIndex:
+    return pd.date_range(start, periods=count, freq="D", tz="UTC")
+
+
+def bar_frame(
+    symbol: str,
+    timestamps: Sequence[pd.Timestamp] | pd.DatetimeIndex,
+    open_: Sequence[float],
+    close: Sequence[float],
+    volume: Sequence[float] | None = None,
+    *,
+    spread: float = 1.0,
+) -> pd.DataFrame:
+    """A valid bar frame for one symbol: high `spread` above, low `spread` / 2 below the body."""
+    opens = np.asarray(open_, dtype=np.float64)
+    closes = np.asarray(close, dtype=np.float64)
+    return pd.DataFrame(
+        {
+            "symbol": [symbol] * len(closes),
+            "timestamp": pd.DatetimeIndex(timestamps),
+            "open": opens,
+            "high": np.maximum(opens, closes) + spread,
+            "low": np.minimum(opens, closes) - spread * 0.5,
+            "close": closes,
+            "volume": np.full(len(closes), 1_000.0) if volume is None else volume,
+        }
+    )
+
+
+def sigmoid(values: FloatArray) -> FloatArray:
+    return 1.0 / (1.0 + np.exp(-values))
+
+
+# --- market data ------------------------------------------------------------------------------
+
+
+class FakeMarketDataSource:
+    """Returns a fixed frame, whatever is asked; records the requests."""
+
+    def __init__(self, frame: pd.DataFrame, name: str = "fake-vendor") -> None:
+        self.name = name
+        self.frame = frame
+        self.requests: list[tuple[tuple[str, ...] | None, datetime | None, datetime | None]] = []
+
+    def fetch_bars(
+        self,
+        symbols: Sequence[str] | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> pd.DataFrame:
+        self.requests.append((None if symbols is None else tuple(symbols), start, end))
+        return self.frame.copy()
+
+
+class FakeBarStore:
+    """Bars in a frame keyed by (symbol, timestamp); writes are checked and upserted."""
+
+    def __init__(self, bars: pd.DataFrame | None = None) -> None:
+        self._bars = empty_bar_frame()
+        self.write_calls: list[int] = []
+        self.read_calls: list[tuple[tuple[str, ...] | None, datetime | None, datetime | None]] = []
+        if bars is not None:
+            self._bars = check_bar_frame(bars, "FakeBarStore seed")
+
+    def write_bars(self, bars: pd.DataFrame) -> int:
+        checked = check_bar_frame(bars, "FakeBarStore.write_bars")
+        if self._bars.empty:
+            merged = checked
+        else:
+            merged = pd.concat([self._bars, checked], ignore_index=True).drop_duplicates(
+                subset=["symbol", "timestamp"], keep="last"
+            )
+        self._bars = merged.sort_values(["symbol", "timestamp"], kind="stable").reset_index(
+            drop=True
+        )
+        self.write_calls.append(len(checked))
+        return len(checked)
+
+    def read_bars(
+        self,
+        symbols: Sequence[str] | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> pd.DataFrame:
+        self.read_calls.append((None if symbols is None else tuple(symbols), start, end))
+        mask = pd.Series(True, index=self._bars.index)
+        if symbols is not None:
+            mask &= self._bars["symbol"].isin(list(symbols))
+        if start is not None:
+            mask &= self._bars["timestamp"] >= pd.Timestamp(start)
+        if end is not None:
+            mask &= self._bars["timestamp"] <= pd.Timestamp(end)
+        return self._bars[mask].reset_index(drop=True).copy()
+
+    def symbols(self) -> list[str]:
+        return sorted(self._bars["symbol"].unique().tolist())
+
+    def bar_count(self) -> int:
+        return len(self._bars)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self._bars.copy()
+
+
+# --- research ---------------------------------------------------------------------------------
+
+
+class FakeFeatureStore:
+    """Named tables in a dict; saving replaces a table with a copy."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, pd.DataFrame] = {}
+        self.saved: list[str] = []
+
+    def save(self, name: str, table: pd.DataFrame) -> None:
+        self.tables[name] = table.copy()
+        self.saved.append(name)
+
+    def load(self, name: str) -> pd.DataFrame:
+        try:
+            return self.tables[name].copy()
+        except KeyError:
+            raise DataError(f"feature table {name!r} does not exist") from None
+
+
+class FakeEstimator:
+    """P(up) = sigmoid(scale × the named feature); remembers the rows it was fitted on."""
+
+    def __init__(self, feature: str = "return_1", scale: float = 1.0) -> None:
+        self.feature = feature
+        self.scale = scale
+        self.fitted_features: FloatArray | None = None
+        self.fitted_labels: FloatArray | None = None
+        self.feature_names: tuple[str, ...] = ()
+        self.predicted: list[FloatArray] = []
+
+    def fit(self, features: FloatArray, labels: FloatArray, feature_names: Sequence[str]) -> None:
+        if features.shape[0] != labels.shape[0]:
+            raise ModelError("features and labels differ in length")
+        self.fitted_features = features.copy()
+        self.fitted_labels = labels.copy()
+        self.feature_names = tuple(feature_names)
+
+    def predict_proba(self, features: FloatArray) -> FloatArray:
+        if self.fitted_features is None:
+            raise ModelError("FakeEstimator: predict before fit")
+        self.predicted.append(features.copy())
+        column = self.feature_names.index(self.feature)
+        return sigmoid(self.scale * features[:, column])
+
+    def fitted_column(self, name: str) -> FloatArray:
+        """One feature column of the rows this estimator was fitted on."""
+        assert self.fitted_features is not None
+        return self.fitted_features[:, self.feature_names.index(name)]
+
+
+class FakeEstimatorFactory:
+    """An EstimatorFactory that keeps every estimator it made, in order."""
+
+    def __init__(self, feature: str = "return_1", scale: float = 1.0) -> None:
+        self.feature = feature
+        self.scale = scale
+        self.created: list[FakeEstimator] = []
+
+    def __call__(self) -> FakeEstimator:
+        estimator = FakeEstimator(self.feature, self.scale)
+        self.created.append(estimator)
+        return estimator
+
+
+def fitted_model(
+    feature_names: Sequence[str], feature: str = "return_1", name: str = "fake-model"
+) -> TrainedModel:
+    """A TrainedModel whose FakeEstimator is ready to predict from `feature`."""
+    estimator = FakeEstimator(feature)
+    estimator.fit(np.zeros((1, len(feature_names))), np.zeros(1), feature_names)
+    return TrainedModel(
+        name=name, estimator=estimator, feature_names=tuple(feature_names), metadata={}
+    )
+
+
+class FakeModelStore:
+    def __init__(self) -> None:
+        self.models: dict[str, TrainedModel] = {}
+
+    def save(self, model: TrainedModel) -> Path:
+        self.models[model.name] = model
+        return Path("fake-models") / model.name
+
+    def load(self, name: str) -> TrainedModel:
+        try:
+            return self.models[name]
+        except KeyError:
+            raise ModelError(f"model {name!r} does not exist") from None
+
+
+# --- trading ----------------------------------------------------------------------------------
+
+
+class FakeLedger:
+    """Orders, fills and portfolio snapshots in dicts; `atomic()` rolls back on an exception.
+
+    Everything is stored as a deep copy, so later changes to a live Order or Portfolio never
+    leak into what was recorded. `fail_on` makes the next call of that method raise inside
+    whatever transaction is open, to test rollback.
+    """
+
+    def __init__(self) -> None:
+        self._orders: dict[str, Order] = {}
+        self._fills: dict[str, Fill] = {}
+        self._portfolios: dict[str, tuple[Portfolio, datetime]] = {}
+        self.portfolio_history: list[tuple[str, Portfolio, datetime]] = []
+        self.order_history: list[tuple[str, OrderStatus]] = []
+        self.transactions = 0
+        self.fail_on: str | None = None
+
+    def _state(self) -> tuple[Any, ...]:
+        return (
+            self._orders,
+            self._fills,
+            self._portfolios,
+            self.portfolio_history,
+            self.order_history,
+        )
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        snapshot = copy.deepcopy(self._state())
+        self.transactions += 1
+        try:
+            yield
+        except BaseException:
+            (
+                self._orders,
+                self._fills,
+                self._portfolios,
+                self.portfolio_history,
+                self.order_history,
+            ) = snapshot
+            raise
+
+    def _maybe_fail(self, method: str) -> None:
+        if self.fail_on == method:
+            self.fail_on = None
+            raise OSError(f"FakeLedger: injected failure in {method}")
+
+    def save_order(self, order: Order) -> None:
+        self._maybe_fail("save_order")
+        self._orders[order.client_order_id] = copy.deepcopy(order)
+        self.order_history.append((order.client_order_id, order.status))
+
+    def save_fill(self, fill: Fill) -> None:
+        self._maybe_fail("save_fill")
+        self._fills.setdefault(fill.fill_id, fill)
+
+    def orders(self, status: OrderStatus | None = None) -> list[Order]:
+        return [
+            copy.deepcopy(order)
+            for order in self._orders.values()
+            if status is None or order.status is status
+        ]
+
+    def order(self, client_order_id: str) -> Order | None:
+        saved = self._orders.get(client_order_id)
+        return copy.deepcopy(saved) if saved is not None else None
+
+    def fills(self) -> list[Fill]:
+        return list(self._fills.values())
+
+    def save_portfolio(self, account: str, portfolio: Portfolio, as_of: datetime) -> None:
+        self._maybe_fail("save_portfolio")
+        snapshot = copy.deepcopy(portfolio)
+        self._portfolios[account] = (snapshot, as_of)
+        self.portfolio_history.append((account, snapshot, as_of))
+
+    def load_portfolio(self, account: str) -> Portfolio | None:
+        saved = self._portfolios.get(account)
+        return copy.deepcopy(saved[0]) if saved is not None else None
+
+
+class FakeBroker:
+    """Records submitted orders; the test scripts fills, cancels and rejections as events.
+
+    With `ledger`, it notes the ledger's status of every order at the moment it is submitted.
+    With `fill_at_open`, each working order fills whole at the open of the next bar of its
+    symbol, at `commission_per_fill`, as a simple stand-in for a market.
+    """
+
+    def __init__(
+        self,
+        ledger: FakeLedger | None = None,
+        *,
+        fill_at_open: bool = False,
+        commission_per_fill: Decimal = Decimal(0),
+    ) -> None:
+        self.ledger = ledger
+        self.fill_at_open = fill_at_open
+        self.commission_per_fill = commission_per_fill
+        self.submitted: list[Order] = []
+        self.ledger_status_at_submit: dict[str, OrderStatus | None] = {}
+        self.cancel_requests: list[str] = []
+        self.market_data: list[dict[str, Bar]] = []
+        self._working: dict[str, Order] = {}
+        self._events: list[BrokerEvent] = []
+        self._fill_count = 0
+
+    def submit_order(self, order: Order) -> str:
+        if order.status is not OrderStatus.NEW:
+            raise BrokerError(f"order {order.client_order_id} is {order.status.value}, not NEW")
+        if self.ledger is not None:
+            saved = self.ledger.order(order.client_order_id)
+            self.ledger_status_at_submit[order.client_order_id] = (
+                saved.status if saved is not None else None
+            )
+        self.submitted.append(copy.deepcopy(order))
+        working = copy.deepcopy(order)
+        working.submit()
+        self._working[order.client_order_id] = working
+        return f"BRK-{len(self.submitted)}"
+
+    def cancel_order(self, client_order_id: str) -> None:
+        self.cancel_requests.append(client_order_id)
+
+    def on_market_data(self, bars: Mapping[str, Bar]) -> None:
+        self.market_data.append(dict(bars))
+        if not self.fill_at_open:
+            return
+        for client_order_id, order in list(self._working.items()):
+            bar = bars.get(order.symbol)
+            if bar is not None:
+                self.fill(
+                    client_order_id,
+                    order.remaining_quantity,
+                    to_decimal(bar.open),
+                    bar.timestamp,
+                    commission=self.commission_per_fill,
+                )
+
+    def drain_events(self) -> list[BrokerEvent]:
+        events, self._events = self._events, []
+        return events
+
+    def open_orders(self) -> list[Order]:
+        return [copy.deepcopy(order) for order in self._working.values()]
+
+    # --- scripting, for tests ---
+
+    def fill(
+        self,
+        client_order_id: str,
+        quantity: Decimal | int,
+        price: Decimal | str,
+        timestamp: datetime,
+        commission: Decimal = Decimal(0),
+    ) -> Fill:
+        order = self._working[client_order_id]
+        self._fill_count += 1
+        fill = Fill(
+            fill_id=f"F-{self._fill_count}",
+            client_order_id=client_order_id,
+            symbol=order.symbol,
+            side=order.side,
+            quantity=Decimal(quantity),
+            price=Decimal(price),
+            commission=commission,
+            timestamp=timestamp,
+        )
+        order.apply_fill(fill)
+        if order.status is OrderStatus.FILLED:
+            del self._working[client_order_id]
+        self._events.append(fill)
+        return fill
+
+    def cancel(
+        self, client_order_id: str, timestamp: datetime, reason: str = "DAY order expired"
+    ) -> None:
+        self._working.pop(client_order_id, None)
+        self._events.append(OrderCancelled(client_order_id, reason, timestamp))
+
+    def reject(self, client_order_id: str, timestamp: datetime, reason: str) -> None:
+        self._working.pop(client_order_id, None)
+        self._events.append(OrderRejected(client_order_id, reason, timestamp))
+
+    def push(self, event: BrokerEvent) -> None:
+        self._events.append(event)
+
+
+class ListBarReplay:
+    """A BarReplay over slices given up front."""
+
+    def __init__(self, slices: Sequence[tuple[datetime, Mapping[str, Bar]]]) -> None:
+        self.slices = list(slices)
+
+    def __iter__(self) -> Iterator[tuple[datetime, Mapping[str, Bar]]]:
+        return iter(self.slices)
+
+
+def bar(symbol: str, timestamp: datetime, open_: float, close: float) -> Bar:
+    return Bar(
+        symbol,
+        timestamp,
+        open_,
+        max(open_, close) * 1.01,
+        min(open_, close) * 0.99,
+        close,
+        1_000.0,
+    )
+
+
+def day(number: int) -> datetime:
+    """Midnight UTC of 2024-01-`number`."""
+    return datetime(2024, 1, number, tzinfo=UTC)

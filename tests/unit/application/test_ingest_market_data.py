@@ -1,0 +1,124 @@
+"""ingest_market_data: fetch, check, store, summarize; bad or empty data never reaches the store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import ModuleType
+
+import pandas as pd
+import pytest
+
+from quantcli.application.ingest_market_data import IngestSummary, ingest_market_data
+from quantcli.application.ports import empty_bar_frame
+from quantcli.domain.errors import DataError
+
+
+def two_symbol_frame(fakes: ModuleType) -> pd.DataFrame:
+    # Deliberately unsorted, symbols out of order: the store must get the normalized frame.
+    days = fakes.utc_days(3, "2024-03-04")
+    zzz = fakes.bar_frame("ZZZ", days, [10.0, 11.0, 12.0], [10.5, 11.5, 12.5])
+    aaa = fakes.bar_frame("AAA", days[1:], [50.0, 51.0], [50.5, 51.5])
+    return pd.concat([zzz.iloc[::-1], aaa], ignore_index=True)
+
+
+def test_ingest_stores_the_checked_frame_sorted_by_symbol_and_time(fakes: ModuleType) -> None:
+    source = fakes.FakeMarketDataSource(two_symbol_frame(fakes))
+    store = fakes.FakeBarStore()
+
+    ingest_market_data(source, store)
+
+    stored = store.frame
+    assert stored["symbol"].tolist() == ["AAA", "AAA", "ZZZ", "ZZZ", "ZZZ"]
+    assert stored["close"].tolist() == [50.5, 51.5, 10.5, 11.5, 12.5]
+    assert str(stored["timestamp"].dt.tz) == "UTC"
+    assert store.write_calls == [5]
+
+
+def test_ingest_summary_values(fakes: ModuleType) -> None:
+    source = fakes.FakeMarketDataSource(two_symbol_frame(fakes), name="vendor-x")
+
+    summary = ingest_market_data(source, fakes.FakeBarStore())
+
+    assert summary == IngestSummary(
+        source="vendor-x",
+        rows_written=5,
+        symbols=("AAA", "ZZZ"),
+        first_timestamp=datetime(2024, 3, 4, tzinfo=UTC),
+        last_timestamp=datetime(2024, 3, 6, tzinfo=UTC),
+    )
+    assert type(summary.first_timestamp) is datetime
+    assert summary.last_timestamp.utcoffset() is not None
+
+
+def test_ingest_passes_symbols_and_dates_to_the_source(fakes: ModuleType) -> None:
+    source = fakes.FakeMarketDataSource(two_symbol_frame(fakes))
+    start, end = datetime(2024, 3, 4, tzinfo=UTC), datetime(2024, 3, 5, tzinfo=UTC)
+
+    ingest_market_data(source, fakes.FakeBarStore(), ["AAA"], start, end)
+
+    assert source.requests == [(("AAA",), start, end)]
+
+
+def test_ingest_reports_rows_the_store_wrote(fakes: ModuleType) -> None:
+    store = fakes.FakeBarStore()
+    frame = two_symbol_frame(fakes)
+    ingest_market_data(fakes.FakeMarketDataSource(frame), store)
+
+    again = ingest_market_data(fakes.FakeMarketDataSource(frame), store)
+
+    # Upserting the same bars again writes them again but does not duplicate them.
+    assert again.rows_written == 5
+    assert store.bar_count() == 5
+
+
+def test_ingest_of_an_empty_source_raises_data_error_naming_the_source(
+    fakes: ModuleType,
+) -> None:
+    store = fakes.FakeBarStore()
+    source = fakes.FakeMarketDataSource(empty_bar_frame(), name="empty-vendor")
+
+    with pytest.raises(DataError, match="empty-vendor: no bars"):
+        ingest_market_data(source, store)
+    assert store.write_calls == []
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("high", 1.0, "high < low"),
+        ("close", -3.0, "price is not positive"),
+        ("volume", -1.0, "volume is negative"),
+        ("open", float("nan"), "open is missing"),
+    ],
+)
+def test_a_bad_frame_never_reaches_the_store(
+    fakes: ModuleType, column: str, value: float, problem: str
+) -> None:
+    frame = two_symbol_frame(fakes)
+    frame.loc[3, column] = value
+    store = fakes.FakeBarStore()
+
+    with pytest.raises(DataError, match=rf"fake-vendor row 3: {problem}"):
+        ingest_market_data(fakes.FakeMarketDataSource(frame), store)
+    assert store.write_calls == []
+    assert store.bar_count() == 0
+
+
+def test_a_frame_with_naive_timestamps_never_reaches_the_store(fakes: ModuleType) -> None:
+    frame = two_symbol_frame(fakes)
+    frame["timestamp"] = frame["timestamp"].dt.tz_localize(None)
+    store = fakes.FakeBarStore()
+
+    with pytest.raises(DataError, match="timezone-aware UTC"):
+        ingest_market_data(fakes.FakeMarketDataSource(frame), store)
+    assert store.write_calls == []
+
+
+def test_a_frame_with_duplicated_bars_never_reaches_the_store(fakes: ModuleType) -> None:
+    frame = two_symbol_frame(fakes)
+    frame = pd.concat([frame, frame.iloc[[0]]], ignore_index=True)
+    store = fakes.FakeBarStore()
+
+    with pytest.raises(DataError, match="duplicated timestamp"):
+        ingest_market_data(fakes.FakeMarketDataSource(frame), store)
+    assert store.write_calls == []
