@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import attrs
@@ -29,6 +30,7 @@ from quantcli.application.train_model import (
 from quantcli.domain.errors import DataError
 from quantcli.domain.positions import Portfolio
 from quantcli.domain.signals import Signal
+from quantcli.domain.trading_types import to_decimal
 from quantcli.entrypoints.cli.output import percent, progress, ratio, table
 from quantcli.entrypoints.container import Container
 
@@ -210,18 +212,18 @@ def show_positions(container: Container, account: str) -> Portfolio:
     if portfolio is None:
         raise DataError(f"no positions recorded for account {account}: run `quantcli paper` first")
     held = {s: p for s, p in portfolio.positions.items() if not p.is_flat}
-    marks = {}
+    marks: dict[str, Decimal] = {}
     if held:
         bars = container.bar_store().read_bars(sorted(held))
         last = bars.groupby("symbol")["close"].last()
-        marks = {symbol: float(last[symbol]) for symbol in held}
+        marks = {symbol: to_decimal(float(last[symbol]), f"{symbol} close") for symbol in held}
     rows = [
         (
             symbol,
             f"{position.quantity:,.0f}",
             f"{position.average_cost:,.2f}",
             f"{marks[symbol]:,.2f}",
-            f"{float(position.quantity) * (marks[symbol] - float(position.average_cost)):,.2f}",
+            f"{position.unrealized_pnl(marks[symbol]):,.2f}",
             f"{position.realized_pnl:,.2f}",
         )
         for symbol, position in sorted(held.items())
