@@ -3,23 +3,18 @@
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = [
-    "__version__",
-    "ema",
-    "pct_return",
-    "rolling_std",
-    "rsi",
-    "simulate_target_weights",
-    "sma",
-]
-
 __version__: str
+
+# --- indicators (kernels/src/python/indicators.rs) ---
 
 def sma(values: NDArray[np.float64], period: int) -> NDArray[np.float64]: ...
 def ema(values: NDArray[np.float64], period: int) -> NDArray[np.float64]: ...
 def rsi(close: NDArray[np.float64], period: int) -> NDArray[np.float64]: ...
 def rolling_std(values: NDArray[np.float64], window: int, ddof: int) -> NDArray[np.float64]: ...
 def pct_return(values: NDArray[np.float64], horizon: int) -> NDArray[np.float64]: ...
+
+# --- backtest (kernels/src/python/backtest.rs) ---
+
 def simulate_target_weights(
     open: NDArray[np.float64],
     close: NDArray[np.float64],

@@ -18,6 +18,12 @@ type Histories<'py> = (
     u64,
 );
 
+/// Adds this module's functions to `_kernels`.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(simulate_target_weights, m)?)?;
+    Ok(())
+}
+
 /// Runs the target-weight backtest with the GIL released; see
 /// `quantcli.kernels.simulate_target_weights`.
 #[pyfunction]

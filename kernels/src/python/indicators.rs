@@ -6,6 +6,16 @@ use pyo3::prelude::*;
 use super::contiguous;
 use crate::error::KernelError;
 
+/// Adds this module's functions to `_kernels`.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(sma, m)?)?;
+    m.add_function(wrap_pyfunction!(ema, m)?)?;
+    m.add_function(wrap_pyfunction!(rsi, m)?)?;
+    m.add_function(wrap_pyfunction!(rolling_std, m)?)?;
+    m.add_function(wrap_pyfunction!(pct_return, m)?)?;
+    Ok(())
+}
+
 /// Runs `kernel(input, output)` with the GIL released, into a new numpy array.
 ///
 /// The output is allocated by numpy rather than as a Rust `Vec`: numpy asks the kernel for huge

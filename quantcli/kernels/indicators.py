@@ -1,0 +1,60 @@
+"""Indicator kernels: TA-Lib semantics, float64 in and out, GIL released."""
+
+from __future__ import annotations
+
+import numpy.typing as npt
+
+from quantcli import _kernels
+from quantcli.domain.errors import ValidationError
+from quantcli.kernels import _inputs as inputs
+from quantcli.kernels._inputs import FloatArray
+
+
+def sma(values: npt.ArrayLike, period: int) -> FloatArray:
+    """Simple moving average; NaN for the first period-1 values and for windows holding a NaN."""
+    series = inputs.series("values", values)
+    period = inputs.length("period", period, len(series))
+    with inputs.kernel_errors():
+        return _kernels.sma(series, period)
+
+
+def ema(values: npt.ArrayLike, period: int) -> FloatArray:
+    """TA-Lib's EMA: alpha 2/(period+1), seeded with the mean of the first `period` values.
+
+    Leading NaNs are skipped as TA-Lib does; any later NaN turns that output and all after it NaN.
+    """
+    series = inputs.series("values", values)
+    period = inputs.length("period", period, len(series))
+    with inputs.kernel_errors():
+        return _kernels.ema(series, period)
+
+
+def rsi(close: npt.ArrayLike, period: int = 14) -> FloatArray:
+    """Wilder's RSI exactly as TA-Lib computes it; the first value is at index `period`.
+
+    When average gain and loss are both zero the RSI is 0, as in TA-Lib. Leading NaNs are skipped
+    as TA-Lib does. Unlike TA-Lib, which prints 0 (a false "oversold") from the first later NaN or
+    infinity onward, the output there is NaN.
+    """
+    series = inputs.series("close", close)
+    period = inputs.length("period", period, len(series))
+    with inputs.kernel_errors():
+        return _kernels.rsi(series, period)
+
+
+def rolling_std(values: npt.ArrayLike, window: int, ddof: int = 1) -> FloatArray:
+    """Rolling standard deviation (ddof=1: sample); NaN for the first window-1 values and NaNs."""
+    series = inputs.series("values", values)
+    window = inputs.length("window", window, len(series))
+    if not inputs.is_int(ddof) or not 0 <= ddof < window:
+        raise ValidationError(f"ddof must be an int in [0, window={window}), got {ddof!r}")
+    with inputs.kernel_errors():
+        return _kernels.rolling_std(series, window, int(ddof))
+
+
+def pct_return(values: npt.ArrayLike, horizon: int) -> FloatArray:
+    """values[t] / values[t - horizon] - 1; NaN for the first `horizon` values and around NaNs."""
+    series = inputs.series("values", values)
+    horizon = inputs.length("horizon", horizon, len(series))
+    with inputs.kernel_errors():
+        return _kernels.pct_return(series, horizon)
