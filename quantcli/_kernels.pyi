@@ -1,5 +1,7 @@
 """Compiled kernels (Rust, PyO3). Import `quantcli.kernels` instead: it checks the inputs."""
 
+from typing import final
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -12,6 +14,127 @@ def ema(values: NDArray[np.float64], period: int) -> NDArray[np.float64]: ...
 def rsi(close: NDArray[np.float64], period: int) -> NDArray[np.float64]: ...
 def rolling_std(values: NDArray[np.float64], window: int, ddof: int) -> NDArray[np.float64]: ...
 def pct_return(values: NDArray[np.float64], horizon: int) -> NDArray[np.float64]: ...
+def wma(values: NDArray[np.float64], period: int) -> NDArray[np.float64]: ...
+def dema(values: NDArray[np.float64], period: int) -> NDArray[np.float64]: ...
+def tema(values: NDArray[np.float64], period: int) -> NDArray[np.float64]: ...
+def roc(values: NDArray[np.float64], period: int) -> NDArray[np.float64]: ...
+def mom(values: NDArray[np.float64], period: int) -> NDArray[np.float64]: ...
+def macd(
+    values: NDArray[np.float64], fast_period: int, slow_period: int, signal_period: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]: ...
+def stoch(
+    high: NDArray[np.float64],
+    low: NDArray[np.float64],
+    close: NDArray[np.float64],
+    fastk_period: int,
+    slowk_period: int,
+    slowd_period: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
+def willr(
+    high: NDArray[np.float64], low: NDArray[np.float64], close: NDArray[np.float64], period: int
+) -> NDArray[np.float64]: ...
+def cci(
+    high: NDArray[np.float64], low: NDArray[np.float64], close: NDArray[np.float64], period: int
+) -> NDArray[np.float64]: ...
+def atr(
+    high: NDArray[np.float64], low: NDArray[np.float64], close: NDArray[np.float64], period: int
+) -> NDArray[np.float64]: ...
+def natr(
+    high: NDArray[np.float64], low: NDArray[np.float64], close: NDArray[np.float64], period: int
+) -> NDArray[np.float64]: ...
+def adx(
+    high: NDArray[np.float64], low: NDArray[np.float64], close: NDArray[np.float64], period: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]: ...
+def bbands(
+    values: NDArray[np.float64], period: int, nbdev_up: float, nbdev_down: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]: ...
+def keltner(
+    high: NDArray[np.float64],
+    low: NDArray[np.float64],
+    close: NDArray[np.float64],
+    period: int,
+    atr_period: int,
+    multiplier: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]: ...
+def donchian(
+    high: NDArray[np.float64], low: NDArray[np.float64], period: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]: ...
+def obv(close: NDArray[np.float64], volume: NDArray[np.float64]) -> NDArray[np.float64]: ...
+def ad(
+    high: NDArray[np.float64],
+    low: NDArray[np.float64],
+    close: NDArray[np.float64],
+    volume: NDArray[np.float64],
+) -> NDArray[np.float64]: ...
+def mfi(
+    high: NDArray[np.float64],
+    low: NDArray[np.float64],
+    close: NDArray[np.float64],
+    volume: NDArray[np.float64],
+    period: int,
+) -> NDArray[np.float64]: ...
+def rolling_vwap(
+    price: NDArray[np.float64], volume: NDArray[np.float64], window: int
+) -> NDArray[np.float64]: ...
+def session_vwap(
+    price: NDArray[np.float64], volume: NDArray[np.float64], session: NDArray[np.int64]
+) -> NDArray[np.float64]: ...
+def rolling_mean(values: NDArray[np.float64], window: int) -> NDArray[np.float64]: ...
+def rolling_zscore(values: NDArray[np.float64], window: int, ddof: int) -> NDArray[np.float64]: ...
+def rolling_min(values: NDArray[np.float64], window: int) -> NDArray[np.float64]: ...
+def rolling_max(values: NDArray[np.float64], window: int) -> NDArray[np.float64]: ...
+def rolling_corr(
+    x: NDArray[np.float64], y: NDArray[np.float64], window: int
+) -> NDArray[np.float64]: ...
+def rolling_beta(
+    asset: NDArray[np.float64], benchmark: NDArray[np.float64], window: int
+) -> NDArray[np.float64]: ...
+def sma_panel(values: NDArray[np.float64], period: int) -> NDArray[np.float64]: ...
+def ema_panel(values: NDArray[np.float64], period: int) -> NDArray[np.float64]: ...
+def rsi_panel(values: NDArray[np.float64], period: int) -> NDArray[np.float64]: ...
+def wma_panel(values: NDArray[np.float64], period: int) -> NDArray[np.float64]: ...
+def pct_return_panel(values: NDArray[np.float64], horizon: int) -> NDArray[np.float64]: ...
+def rolling_min_panel(values: NDArray[np.float64], window: int) -> NDArray[np.float64]: ...
+def rolling_max_panel(values: NDArray[np.float64], window: int) -> NDArray[np.float64]: ...
+def rolling_std_panel(
+    values: NDArray[np.float64], window: int, ddof: int
+) -> NDArray[np.float64]: ...
+def atr_panel(
+    high: NDArray[np.float64], low: NDArray[np.float64], close: NDArray[np.float64], period: int
+) -> NDArray[np.float64]: ...
+def bbands_panel(
+    values: NDArray[np.float64], period: int, nbdev_up: float, nbdev_down: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]: ...
+
+@final
+class SmaStream:
+    def __new__(cls, period: int) -> SmaStream: ...
+    def update(self, value: float) -> float: ...
+
+@final
+class EmaStream:
+    def __new__(cls, period: int) -> EmaStream: ...
+    def update(self, value: float) -> float: ...
+
+@final
+class RsiStream:
+    def __new__(cls, period: int) -> RsiStream: ...
+    def update(self, close: float) -> float: ...
+
+@final
+class AtrStream:
+    def __new__(cls, period: int) -> AtrStream: ...
+    def update(self, high: float, low: float, close: float) -> float: ...
+
+@final
+class RollingStdStream:
+    def __new__(cls, window: int, ddof: int) -> RollingStdStream: ...
+    def update(self, value: float) -> float: ...
+
+@final
+class BollingerStream:
+    def __new__(cls, period: int, nbdev_up: float, nbdev_down: float) -> BollingerStream: ...
+    def update(self, value: float) -> tuple[float, float, float]: ...
 
 # --- backtest (kernels/src/python/backtest.rs) ---
 
@@ -34,3 +157,103 @@ def simulate_target_weights(
     NDArray[np.float64],
     int,
 ]: ...
+def simulate_portfolio(
+    open: NDArray[np.float64],
+    high: NDArray[np.float64],
+    low: NDArray[np.float64],
+    close: NDArray[np.float64],
+    volume: NDArray[np.float64],
+    volatility: NDArray[np.float64],
+    month: NDArray[np.int64],
+    *,
+    target_weights: NDArray[np.float64] | None,
+    target_positions: NDArray[np.float64] | None,
+    orders: tuple[
+        NDArray[np.int64],
+        NDArray[np.int64],
+        NDArray[np.float64],
+        NDArray[np.int64],
+        NDArray[np.float64],
+        NDArray[np.float64],
+        NDArray[np.int64],
+    ]
+    | None,
+    initial_cash: float,
+    rebalance_band: float,
+    fill_at_close: bool,
+    commission_per_share: float,
+    commission_minimum: float,
+    commission_maximum_fraction: float,
+    commission_bps: float,
+    tier_volumes: NDArray[np.float64],
+    tier_rates: NDArray[np.float64],
+    slippage_bps: float,
+    spread_bps: float,
+    volume_slippage: float,
+    square_root_impact: float,
+    temporary_impact: float,
+    permanent_impact: float,
+    participation_rate: float,
+    borrow_rate: float,
+    bars_per_year: float,
+    max_leverage: float,
+    initial_margin: float,
+    maintenance_margin: float,
+) -> tuple[
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    tuple[
+        NDArray[np.int64],
+        NDArray[np.int64],
+        NDArray[np.float64],
+        NDArray[np.float64],
+        NDArray[np.float64],
+        NDArray[np.float64],
+        NDArray[np.float64],
+        NDArray[np.int64],
+        NDArray[np.int64],
+    ],
+    tuple[float, float, float, float],
+    tuple[int, int, int],
+]: ...
+
+# --- signals (kernels/src/python/signals.rs) ---
+
+def signal_backtest(
+    open: NDArray[np.float64],
+    close: NDArray[np.float64],
+    events: NDArray[np.float64],
+    *,
+    initial_cash: float,
+    fill: str,
+    sizing: str,
+    commission_rate: float,
+    commission_fixed: float,
+    cash_fraction: float,
+    allow_short: bool,
+) -> tuple[
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.int64],
+    NDArray[np.float64],
+    NDArray[np.int64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+]: ...
+def sma_cross_sweep(
+    open: NDArray[np.float64],
+    close: NDArray[np.float64],
+    fast: list[int],
+    slow: list[int],
+    *,
+    initial_cash: float,
+    fill: str,
+    sizing: str,
+    commission_rate: float,
+    commission_fixed: float,
+    cash_fraction: float,
+    allow_short: bool,
+    periods_per_year: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]: ...

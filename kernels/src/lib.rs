@@ -8,12 +8,23 @@ use pyo3::prelude::*;
 pub mod backtest;
 pub mod ema;
 pub mod error;
+pub mod gaps;
+pub mod panel;
 pub mod returns;
+pub mod rolling;
 pub mod rolling_std;
 pub mod rsi;
 pub mod series;
+pub mod signal_backtest;
+pub mod simulator;
 pub mod sliding;
 pub mod sma;
+pub mod sma_sweep;
+pub mod streaming;
+pub mod ta_averages;
+pub mod ta_oscillators;
+pub mod ta_volatility;
+pub mod ta_volume;
 
 mod python;
 
@@ -23,5 +34,7 @@ fn _kernels(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Each binding module registers its own functions, so areas grow without touching this file.
     python::indicators::register(m)?;
     python::backtest::register(m)?;
+    python::signals::register(m)?;
+    python::simulator::register(m)?;
     Ok(())
 }

@@ -61,7 +61,7 @@ pub fn rsi(close: &[f64], period: usize, out: &mut [f64]) -> Result<(), KernelEr
 
 /// (gain, loss) of one change; a NaN or infinite change makes both NaN, poisoning the averages.
 #[inline(always)]
-fn split_change(change: f64) -> (f64, f64) {
+pub(crate) fn split_change(change: f64) -> (f64, f64) {
     // Arithmetic instead of a branch: the sign of a price change is a coin flip, and a
     // mispredicted branch costs more than the two multiplications.
     let falling = f64::from(u8::from(change < 0.0));
@@ -70,7 +70,7 @@ fn split_change(change: f64) -> (f64, f64) {
 
 /// 100 × gain / (gain + loss); 0 when nothing moved (TA-Lib), NaN once the input was non-finite.
 #[inline(always)]
-fn strength_index(gain: f64, total: f64) -> f64 {
+pub(crate) fn strength_index(gain: f64, total: f64) -> f64 {
     let index = 100.0 * (gain / total);
     if total > 0.0 && total.is_finite() {
         index

@@ -66,3 +66,43 @@ def kernel_errors() -> Iterator[None]:
         yield
     except ValueError as error:
         raise ValidationError(str(error)) from error
+
+
+def same_length(*named: tuple[str, FloatArray]) -> None:
+    """Every series as long as the first, or a ValidationError naming the one that is not."""
+    first_name, first = named[0]
+    for name, values in named[1:]:
+        if len(values) != len(first):
+            raise ValidationError(
+                f"{name} has {len(values)} values, but {first_name} has {len(first)}"
+            )
+
+
+def length_at_least(name: str, value: int, minimum: int, series_length: int) -> int:
+    """Like `length`, with a floor above 1 (TA-Lib wants period >= 2 for some indicators)."""
+    value = length(name, value, series_length)
+    if value < minimum:
+        raise ValidationError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def int_series(name: str, values: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """A 1-D array of integers (labels such as session ids), as C-contiguous int64."""
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError) as error:
+        raise ValidationError(f"{name} is not an array of integers: {error}") from error
+    if array.dtype.kind not in "iu":
+        raise ValidationError(f"{name} must hold integers, got dtype {array.dtype}")
+    if array.ndim != 1:
+        raise ValidationError(f"{name} must be 1-D, got shape {array.shape}")
+    return np.ascontiguousarray(array, dtype=np.int64)
+
+
+def positive_int(name: str, value: int) -> int:
+    """An int >= 1 (a period for a stream, which has no series to be longer than)."""
+    if not is_int(value):
+        raise ValidationError(f"{name} must be an int, got {value!r}")
+    if value < 1:
+        raise ValidationError(f"{name} must be >= 1, got {value}")
+    return int(value)

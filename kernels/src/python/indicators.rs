@@ -13,6 +13,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rsi, m)?)?;
     m.add_function(wrap_pyfunction!(rolling_std, m)?)?;
     m.add_function(wrap_pyfunction!(pct_return, m)?)?;
+    register_ta(m)?;
     Ok(())
 }
 
@@ -97,4 +98,654 @@ pub fn pct_return<'py>(
     run(py, "values", &values, |v, out| {
         crate::returns::pct_return(v, horizon, out)
     })
+}
+
+// --- TA-Lib-exact indicators, panels and streams -------------------------------------------
+
+use numpy::{PyArray2, PyReadonlyArray2, PyUntypedArrayMethods};
+
+/// Borrows each named input as a C-contiguous slice, allocates `O` outputs of the first input's
+/// length and runs `kernel` with the GIL released.
+fn run_n<'py, const I: usize, const O: usize>(
+    py: Python<'py>,
+    inputs: [(&str, &PyReadonlyArray1<'py, f64>); I],
+    kernel: impl FnOnce([&[f64]; I], [&mut [f64]; O]) -> Result<(), KernelError> + Send,
+) -> PyResult<[Bound<'py, PyArray1<f64>>; O]> {
+    let mut slices: [&[f64]; I] = [&[]; I];
+    for (slot, (name, array)) in slices.iter_mut().zip(inputs) {
+        *slot = contiguous(name, array)?;
+    }
+    let len = slices.first().map_or(0, |s| s.len());
+    let outs: [Bound<'py, PyArray1<f64>>; O] =
+        std::array::from_fn(|_| PyArray1::<f64>::zeros(py, len, false));
+    {
+        let mut views: Vec<&mut [f64]> = Vec::with_capacity(O);
+        for out in &outs {
+            // SAFETY: the arrays were just created here and no other reference to them exists.
+            let view = unsafe { out.as_slice_mut() }
+                .map_err(|e| PyValueError::new_err(format!("output: {e}")))?;
+            views.push(view);
+        }
+        let views: [&mut [f64]; O] = views
+            .try_into()
+            .map_err(|_| PyValueError::new_err("output count"))?;
+        py.detach(|| kernel(slices, views))?;
+    }
+    Ok(outs)
+}
+
+/// Like `run_n` over 2-D (symbols × time) panels, rows in parallel.
+fn run_panel<'py, const I: usize, const O: usize>(
+    py: Python<'py>,
+    inputs: [(&str, &PyReadonlyArray2<'py, f64>); I],
+    kernel: impl Fn([&[f64]; I], [&mut [f64]; O]) -> Result<(), KernelError> + Send + Sync,
+) -> PyResult<[Bound<'py, PyArray2<f64>>; O]> {
+    let shape = inputs[0].1.shape().to_vec();
+    let mut slices: [&[f64]; I] = [&[]; I];
+    for (slot, (name, array)) in slices.iter_mut().zip(inputs) {
+        if array.shape() != shape.as_slice() {
+            return Err(PyValueError::new_err(format!(
+                "{name} has shape {:?}, but {} has shape {shape:?}",
+                array.shape(),
+                inputs[0].0
+            )));
+        }
+        *slot = contiguous(name, array)?;
+    }
+    let (rows, cols) = (shape[0], shape[1]);
+    let outs: [Bound<'py, PyArray2<f64>>; O] =
+        std::array::from_fn(|_| PyArray2::<f64>::zeros(py, [rows, cols], false));
+    {
+        let mut views: Vec<&mut [f64]> = Vec::with_capacity(O);
+        for out in &outs {
+            // SAFETY: the arrays were just created here and no other reference to them exists.
+            let view = unsafe { out.as_slice_mut() }
+                .map_err(|e| PyValueError::new_err(format!("output: {e}")))?;
+            views.push(view);
+        }
+        let views: [&mut [f64]; O] = views
+            .try_into()
+            .map_err(|_| PyValueError::new_err("output count"))?;
+        py.detach(|| crate::panel::map_rows(slices, views, cols, kernel))?;
+    }
+    Ok(outs)
+}
+
+type Out1<'py> = PyResult<Bound<'py, PyArray1<f64>>>;
+type Out2<'py> = PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)>;
+type Out3<'py> = PyResult<(
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+)>;
+type Panel1<'py> = PyResult<Bound<'py, PyArray2<f64>>>;
+type Panel3<'py> = PyResult<(
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyArray2<f64>>,
+)>;
+
+/// One series and a period in, one series out.
+macro_rules! series_period {
+    ($name:ident, $arg:literal, $len:ident, $kernel:path, $doc:literal) => {
+        #[doc = $doc]
+        #[pyfunction]
+        pub fn $name<'py>(
+            py: Python<'py>,
+            values: PyReadonlyArray1<'py, f64>,
+            $len: usize,
+        ) -> Out1<'py> {
+            let [out] = run_n(py, [($arg, &values)], |[v], [out]| $kernel(v, $len, out))?;
+            Ok(out)
+        }
+    };
+}
+
+series_period!(
+    wma,
+    "values",
+    period,
+    crate::ta_averages::wma,
+    "TA-Lib WMA."
+);
+series_period!(
+    dema,
+    "values",
+    period,
+    crate::ta_averages::dema,
+    "TA-Lib DEMA."
+);
+series_period!(
+    tema,
+    "values",
+    period,
+    crate::ta_averages::tema,
+    "TA-Lib TEMA."
+);
+series_period!(
+    roc,
+    "values",
+    period,
+    crate::ta_oscillators::roc,
+    "TA-Lib ROC."
+);
+series_period!(
+    mom,
+    "values",
+    period,
+    crate::ta_oscillators::mom,
+    "TA-Lib MOM."
+);
+series_period!(
+    rolling_mean,
+    "values",
+    window,
+    crate::rolling::rolling_mean,
+    "Rolling mean."
+);
+series_period!(
+    rolling_min,
+    "values",
+    window,
+    crate::rolling::rolling_min,
+    "Rolling min."
+);
+series_period!(
+    rolling_max,
+    "values",
+    window,
+    crate::rolling::rolling_max,
+    "Rolling max."
+);
+
+/// High, low, close and a period in, one series out.
+macro_rules! hlc_period {
+    ($name:ident, $kernel:path, $doc:literal) => {
+        #[doc = $doc]
+        #[pyfunction]
+        pub fn $name<'py>(
+            py: Python<'py>,
+            high: PyReadonlyArray1<'py, f64>,
+            low: PyReadonlyArray1<'py, f64>,
+            close: PyReadonlyArray1<'py, f64>,
+            period: usize,
+        ) -> Out1<'py> {
+            let inputs = [("high", &high), ("low", &low), ("close", &close)];
+            let [out] = run_n(py, inputs, |[h, l, c], [out]| $kernel(h, l, c, period, out))?;
+            Ok(out)
+        }
+    };
+}
+
+hlc_period!(willr, crate::ta_oscillators::willr, "TA-Lib WILLR.");
+hlc_period!(cci, crate::ta_oscillators::cci, "TA-Lib CCI.");
+hlc_period!(atr, crate::ta_volatility::atr, "TA-Lib ATR.");
+hlc_period!(natr, crate::ta_volatility::natr, "TA-Lib NATR.");
+
+/// TA-Lib MACD: (line, signal, histogram).
+#[pyfunction]
+pub fn macd<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, f64>,
+    fast_period: usize,
+    slow_period: usize,
+    signal_period: usize,
+) -> Out3<'py> {
+    let [a, b, c] = run_n(py, [("values", &values)], |[v], [a, b, c]| {
+        crate::ta_averages::macd(v, fast_period, slow_period, signal_period, a, b, c)
+    })?;
+    Ok((a, b, c))
+}
+
+/// TA-Lib STOCH with SMA smoothing: (slow %K, slow %D).
+#[pyfunction]
+pub fn stoch<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    close: PyReadonlyArray1<'py, f64>,
+    fastk_period: usize,
+    slowk_period: usize,
+    slowd_period: usize,
+) -> Out2<'py> {
+    let inputs = [("high", &high), ("low", &low), ("close", &close)];
+    let [k, d] = run_n(py, inputs, |[h, l, c], [k, d]| {
+        crate::ta_oscillators::stoch(h, l, c, fastk_period, slowk_period, slowd_period, k, d)
+    })?;
+    Ok((k, d))
+}
+
+/// TA-Lib ADX with the DIs: (adx, plus_di, minus_di).
+#[pyfunction]
+pub fn adx<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    close: PyReadonlyArray1<'py, f64>,
+    period: usize,
+) -> Out3<'py> {
+    let inputs = [("high", &high), ("low", &low), ("close", &close)];
+    let [a, p, m] = run_n(py, inputs, |[h, l, c], [a, p, m]| {
+        crate::ta_volatility::adx(h, l, c, period, a, p, m)
+    })?;
+    Ok((a, p, m))
+}
+
+/// Bollinger Bands: (upper, middle, lower).
+#[pyfunction]
+pub fn bbands<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, f64>,
+    period: usize,
+    nbdev_up: f64,
+    nbdev_down: f64,
+) -> Out3<'py> {
+    let [u, m, l] = run_n(py, [("values", &values)], |[v], [u, m, l]| {
+        crate::ta_volatility::bbands(v, period, nbdev_up, nbdev_down, u, m, l)
+    })?;
+    Ok((u, m, l))
+}
+
+/// Keltner channels: (upper, middle, lower).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn keltner<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    close: PyReadonlyArray1<'py, f64>,
+    period: usize,
+    atr_period: usize,
+    multiplier: f64,
+) -> Out3<'py> {
+    let inputs = [("high", &high), ("low", &low), ("close", &close)];
+    let [u, m, l] = run_n(py, inputs, |[h, lo, c], [u, m, l]| {
+        crate::ta_volatility::keltner(h, lo, c, period, atr_period, multiplier, u, m, l)
+    })?;
+    Ok((u, m, l))
+}
+
+/// Donchian channels: (upper, middle, lower).
+#[pyfunction]
+pub fn donchian<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    period: usize,
+) -> Out3<'py> {
+    let [u, m, l] = run_n(
+        py,
+        [("high", &high), ("low", &low)],
+        |[h, lo], [u, m, l]| crate::ta_volatility::donchian(h, lo, period, u, m, l),
+    )?;
+    Ok((u, m, l))
+}
+
+/// TA-Lib OBV.
+#[pyfunction]
+pub fn obv<'py>(
+    py: Python<'py>,
+    close: PyReadonlyArray1<'py, f64>,
+    volume: PyReadonlyArray1<'py, f64>,
+) -> Out1<'py> {
+    let [out] = run_n(
+        py,
+        [("close", &close), ("volume", &volume)],
+        |[c, v], [o]| crate::ta_volume::obv(c, v, o),
+    )?;
+    Ok(out)
+}
+
+/// TA-Lib AD (Chaikin accumulation/distribution line).
+#[pyfunction]
+pub fn ad<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    close: PyReadonlyArray1<'py, f64>,
+    volume: PyReadonlyArray1<'py, f64>,
+) -> Out1<'py> {
+    let inputs = [
+        ("high", &high),
+        ("low", &low),
+        ("close", &close),
+        ("volume", &volume),
+    ];
+    let [out] = run_n(py, inputs, |[h, l, c, v], [o]| {
+        crate::ta_volume::ad(h, l, c, v, o)
+    })?;
+    Ok(out)
+}
+
+/// TA-Lib MFI.
+#[pyfunction]
+pub fn mfi<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    close: PyReadonlyArray1<'py, f64>,
+    volume: PyReadonlyArray1<'py, f64>,
+    period: usize,
+) -> Out1<'py> {
+    let inputs = [
+        ("high", &high),
+        ("low", &low),
+        ("close", &close),
+        ("volume", &volume),
+    ];
+    let [out] = run_n(py, inputs, |[h, l, c, v], [o]| {
+        crate::ta_oscillators::mfi(h, l, c, v, period, o)
+    })?;
+    Ok(out)
+}
+
+/// Rolling VWAP over `window` bars.
+#[pyfunction]
+pub fn rolling_vwap<'py>(
+    py: Python<'py>,
+    price: PyReadonlyArray1<'py, f64>,
+    volume: PyReadonlyArray1<'py, f64>,
+    window: usize,
+) -> Out1<'py> {
+    let [out] = run_n(
+        py,
+        [("price", &price), ("volume", &volume)],
+        |[p, v], [o]| crate::ta_volume::rolling_vwap(p, v, window, o),
+    )?;
+    Ok(out)
+}
+
+/// VWAP restarting at each change of `session`.
+#[pyfunction]
+pub fn session_vwap<'py>(
+    py: Python<'py>,
+    price: PyReadonlyArray1<'py, f64>,
+    volume: PyReadonlyArray1<'py, f64>,
+    session: PyReadonlyArray1<'py, i64>,
+) -> Out1<'py> {
+    let session = contiguous("session", &session)?;
+    let [out] = run_n(
+        py,
+        [("price", &price), ("volume", &volume)],
+        |[p, v], [o]| crate::ta_volume::session_vwap(p, v, session, o),
+    )?;
+    Ok(out)
+}
+
+/// Rolling z-score.
+#[pyfunction]
+pub fn rolling_zscore<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, f64>,
+    window: usize,
+    ddof: usize,
+) -> Out1<'py> {
+    let [out] = run_n(py, [("values", &values)], |[v], [o]| {
+        crate::rolling::rolling_zscore(v, window, ddof, o)
+    })?;
+    Ok(out)
+}
+
+/// Rolling correlation.
+#[pyfunction]
+pub fn rolling_corr<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray1<'py, f64>,
+    y: PyReadonlyArray1<'py, f64>,
+    window: usize,
+) -> Out1<'py> {
+    let [out] = run_n(py, [("x", &x), ("y", &y)], |[a, b], [o]| {
+        crate::rolling::rolling_corr(a, b, window, o)
+    })?;
+    Ok(out)
+}
+
+/// Rolling beta of `asset` on `benchmark`.
+#[pyfunction]
+pub fn rolling_beta<'py>(
+    py: Python<'py>,
+    asset: PyReadonlyArray1<'py, f64>,
+    benchmark: PyReadonlyArray1<'py, f64>,
+    window: usize,
+) -> Out1<'py> {
+    let inputs = [("asset", &asset), ("benchmark", &benchmark)];
+    let [out] = run_n(py, inputs, |[a, b], [o]| {
+        crate::rolling::rolling_beta(a, b, window, o)
+    })?;
+    Ok(out)
+}
+
+/// Panel form of a one-series kernel with one length argument.
+macro_rules! panel_period {
+    ($name:ident, $len:ident, $kernel:path) => {
+        /// Row by row over a (symbols × time) panel, rows in parallel.
+        #[pyfunction]
+        pub fn $name<'py>(
+            py: Python<'py>,
+            values: PyReadonlyArray2<'py, f64>,
+            $len: usize,
+        ) -> Panel1<'py> {
+            let [out] = run_panel(py, [("values", &values)], |[v], [o]| $kernel(v, $len, o))?;
+            Ok(out)
+        }
+    };
+}
+
+panel_period!(sma_panel, period, crate::sma::sma);
+panel_period!(ema_panel, period, crate::ema::ema);
+panel_period!(rsi_panel, period, crate::rsi::rsi);
+panel_period!(pct_return_panel, horizon, crate::returns::pct_return);
+panel_period!(wma_panel, period, crate::ta_averages::wma);
+panel_period!(rolling_min_panel, window, crate::rolling::rolling_min);
+panel_period!(rolling_max_panel, window, crate::rolling::rolling_max);
+
+/// Rolling standard deviation per row of a panel.
+#[pyfunction]
+pub fn rolling_std_panel<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray2<'py, f64>,
+    window: usize,
+    ddof: usize,
+) -> Panel1<'py> {
+    let [out] = run_panel(py, [("values", &values)], |[v], [o]| {
+        crate::rolling_std::rolling_std(v, window, ddof, o)
+    })?;
+    Ok(out)
+}
+
+/// ATR per row of high/low/close panels.
+#[pyfunction]
+pub fn atr_panel<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray2<'py, f64>,
+    low: PyReadonlyArray2<'py, f64>,
+    close: PyReadonlyArray2<'py, f64>,
+    period: usize,
+) -> Panel1<'py> {
+    let inputs = [("high", &high), ("low", &low), ("close", &close)];
+    let [out] = run_panel(py, inputs, |[h, l, c], [o]| {
+        crate::ta_volatility::atr(h, l, c, period, o)
+    })?;
+    Ok(out)
+}
+
+/// Bollinger Bands per row of a panel: (upper, middle, lower).
+#[pyfunction]
+pub fn bbands_panel<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray2<'py, f64>,
+    period: usize,
+    nbdev_up: f64,
+    nbdev_down: f64,
+) -> Panel3<'py> {
+    let [u, m, l] = run_panel(py, [("values", &values)], |[v], [u, m, l]| {
+        crate::ta_volatility::bbands(v, period, nbdev_up, nbdev_down, u, m, l)
+    })?;
+    Ok((u, m, l))
+}
+
+fn positive(name: &str, value: usize) -> PyResult<usize> {
+    if value == 0 {
+        return Err(PyValueError::new_err(format!("{name} must be >= 1, got 0")));
+    }
+    Ok(value)
+}
+
+/// Streaming SMA.
+#[pyclass(module = "quantcli._kernels")]
+pub struct SmaStream(crate::streaming::SmaState);
+
+#[pymethods]
+impl SmaStream {
+    #[new]
+    fn new(period: usize) -> PyResult<Self> {
+        let window = crate::streaming::Window::new(positive("period", period)?);
+        Ok(SmaStream(crate::streaming::SmaState(window)))
+    }
+    fn update(&mut self, value: f64) -> f64 {
+        self.0.update(value)
+    }
+}
+
+/// Streaming TA-Lib EMA.
+#[pyclass(module = "quantcli._kernels")]
+pub struct EmaStream(crate::streaming::EmaState);
+
+#[pymethods]
+impl EmaStream {
+    #[new]
+    fn new(period: usize) -> PyResult<Self> {
+        Ok(EmaStream(crate::streaming::EmaState::new(positive(
+            "period", period,
+        )?)))
+    }
+    fn update(&mut self, value: f64) -> f64 {
+        self.0.update(value)
+    }
+}
+
+/// Streaming Wilder RSI.
+#[pyclass(module = "quantcli._kernels")]
+pub struct RsiStream(crate::streaming::RsiState);
+
+#[pymethods]
+impl RsiStream {
+    #[new]
+    fn new(period: usize) -> PyResult<Self> {
+        Ok(RsiStream(crate::streaming::RsiState::new(positive(
+            "period", period,
+        )?)))
+    }
+    fn update(&mut self, close: f64) -> f64 {
+        self.0.update(close)
+    }
+}
+
+/// Streaming Wilder ATR.
+#[pyclass(module = "quantcli._kernels")]
+pub struct AtrStream(crate::streaming::AtrState);
+
+#[pymethods]
+impl AtrStream {
+    #[new]
+    fn new(period: usize) -> PyResult<Self> {
+        Ok(AtrStream(crate::streaming::AtrState::new(positive(
+            "period", period,
+        )?)))
+    }
+    fn update(&mut self, high: f64, low: f64, close: f64) -> f64 {
+        self.0.update(high, low, close)
+    }
+}
+
+/// Streaming rolling standard deviation.
+#[pyclass(module = "quantcli._kernels")]
+pub struct RollingStdStream(crate::streaming::StdState);
+
+#[pymethods]
+impl RollingStdStream {
+    #[new]
+    fn new(window: usize, ddof: usize) -> PyResult<Self> {
+        let window = positive("window", window)?;
+        if ddof >= window {
+            return Err(PyValueError::new_err(format!(
+                "ddof must be smaller than window {window}, got {ddof}"
+            )));
+        }
+        let window = crate::streaming::Window::new(window);
+        Ok(RollingStdStream(crate::streaming::StdState {
+            window,
+            ddof,
+        }))
+    }
+    fn update(&mut self, value: f64) -> f64 {
+        self.0.update(value)
+    }
+}
+
+/// Streaming Bollinger Bands.
+#[pyclass(module = "quantcli._kernels")]
+pub struct BollingerStream(crate::streaming::BollingerState);
+
+#[pymethods]
+impl BollingerStream {
+    #[new]
+    fn new(period: usize, nbdev_up: f64, nbdev_down: f64) -> PyResult<Self> {
+        let window = crate::streaming::Window::new(positive("period", period)?);
+        Ok(BollingerStream(crate::streaming::BollingerState {
+            window,
+            nbdev_up,
+            nbdev_down,
+        }))
+    }
+    fn update(&mut self, value: f64) -> (f64, f64, f64) {
+        self.0.update(value)
+    }
+}
+
+/// Adds the TA-Lib-exact indicators, their panel forms and the streams to `_kernels`.
+fn register_ta(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(wma, m)?)?;
+    m.add_function(wrap_pyfunction!(dema, m)?)?;
+    m.add_function(wrap_pyfunction!(tema, m)?)?;
+    m.add_function(wrap_pyfunction!(macd, m)?)?;
+    m.add_function(wrap_pyfunction!(stoch, m)?)?;
+    m.add_function(wrap_pyfunction!(willr, m)?)?;
+    m.add_function(wrap_pyfunction!(roc, m)?)?;
+    m.add_function(wrap_pyfunction!(mom, m)?)?;
+    m.add_function(wrap_pyfunction!(cci, m)?)?;
+    m.add_function(wrap_pyfunction!(adx, m)?)?;
+    m.add_function(wrap_pyfunction!(bbands, m)?)?;
+    m.add_function(wrap_pyfunction!(atr, m)?)?;
+    m.add_function(wrap_pyfunction!(natr, m)?)?;
+    m.add_function(wrap_pyfunction!(obv, m)?)?;
+    m.add_function(wrap_pyfunction!(ad, m)?)?;
+    m.add_function(wrap_pyfunction!(mfi, m)?)?;
+    m.add_function(wrap_pyfunction!(keltner, m)?)?;
+    m.add_function(wrap_pyfunction!(donchian, m)?)?;
+    m.add_function(wrap_pyfunction!(rolling_vwap, m)?)?;
+    m.add_function(wrap_pyfunction!(session_vwap, m)?)?;
+    m.add_function(wrap_pyfunction!(rolling_mean, m)?)?;
+    m.add_function(wrap_pyfunction!(rolling_zscore, m)?)?;
+    m.add_function(wrap_pyfunction!(rolling_min, m)?)?;
+    m.add_function(wrap_pyfunction!(rolling_max, m)?)?;
+    m.add_function(wrap_pyfunction!(rolling_corr, m)?)?;
+    m.add_function(wrap_pyfunction!(rolling_beta, m)?)?;
+    m.add_function(wrap_pyfunction!(sma_panel, m)?)?;
+    m.add_function(wrap_pyfunction!(ema_panel, m)?)?;
+    m.add_function(wrap_pyfunction!(rsi_panel, m)?)?;
+    m.add_function(wrap_pyfunction!(pct_return_panel, m)?)?;
+    m.add_function(wrap_pyfunction!(wma_panel, m)?)?;
+    m.add_function(wrap_pyfunction!(rolling_min_panel, m)?)?;
+    m.add_function(wrap_pyfunction!(rolling_max_panel, m)?)?;
+    m.add_function(wrap_pyfunction!(rolling_std_panel, m)?)?;
+    m.add_function(wrap_pyfunction!(atr_panel, m)?)?;
+    m.add_function(wrap_pyfunction!(bbands_panel, m)?)?;
+    m.add_class::<SmaStream>()?;
+    m.add_class::<EmaStream>()?;
+    m.add_class::<RsiStream>()?;
+    m.add_class::<AtrStream>()?;
+    m.add_class::<RollingStdStream>()?;
+    m.add_class::<BollingerStream>()?;
+    Ok(())
 }

@@ -1,4 +1,5 @@
-"""Equity and drawdown charts as PNG bytes, drawn with matplotlib's Agg canvas (no pyplot)."""
+"""Report charts as PNG bytes, drawn with matplotlib's Agg canvas (no pyplot): equity,
+drawdown, rolling Sharpe and the monthly returns heatmap."""
 
 from __future__ import annotations
 
@@ -49,6 +50,53 @@ def drawdown_png(drawdown: pd.Series) -> bytes:
     else:
         _no_data(axes)
     axes.set_ylabel("drawdown (%)")
+    return _png(figure)
+
+
+def rolling_sharpe_png(sharpe: pd.Series, window: int | None = None) -> bytes:
+    """Line chart of the rolling annualized Sharpe ratio, with a zero line."""
+    title = "Rolling Sharpe" if window is None else f"Rolling Sharpe ({window} bars)"
+    figure, axes = _new_figure(title)
+    x, y = _xy(sharpe)
+    if np.isfinite(y).any():
+        axes.plot(x, y, color=_EQUITY_COLOUR, linewidth=1.0)
+        axes.axhline(0.0, color="#444444", linewidth=0.8)
+        _label_x_axis(axes, x)
+    else:
+        _no_data(axes)
+    axes.set_ylabel("Sharpe (annualized)")
+    return _png(figure)
+
+
+def monthly_heatmap_png(table: pd.DataFrame) -> bytes:
+    """Years × months heatmap of monthly returns, each cell annotated in percent.
+
+    `table` has one row per year and the month columns first (Jan..Dec); any further
+    column (e.g. "Year") is left out of the colours. Red is a loss, green a gain, and the
+    scale is symmetric around zero so equal colours mean equal magnitudes.
+    """
+    months = table.iloc[:, :12]
+    values = months.to_numpy(dtype=np.float64, na_value=np.nan) * 100.0
+    rows = max(1, values.shape[0])
+    figure = Figure(figsize=(10.0, 0.9 + 0.42 * rows), dpi=_DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    axes.set_title("Monthly returns (%)", loc="left", fontsize=11)
+    if values.size and np.isfinite(values).any():
+        limit = max(float(np.nanmax(np.abs(values))), 1e-9)
+        axes.imshow(
+            np.ma.masked_invalid(values), cmap="RdYlGn", vmin=-limit, vmax=limit, aspect="auto"
+        )
+        for (row, column), value in np.ndenumerate(values):
+            if np.isfinite(value):
+                label = f"{value:.1f}%".replace("-0.0%", "0.0%")  # no negative zero
+                axes.text(column, row, label, ha="center", va="center", fontsize=8)
+        axes.set_xticks(range(months.shape[1]), [str(c) for c in months.columns])
+        axes.set_yticks(range(len(months.index)), [str(i) for i in months.index])
+    else:
+        _no_data(axes)
+        axes.set_xticks([])
+        axes.set_yticks([])
     return _png(figure)
 
 

@@ -1,5 +1,9 @@
 """A backtest report as one self-contained HTML file: metrics, charts, trades, configuration.
 
+Optional sections appear when the report carries them: a look-ahead warning banner at the top,
+the monthly returns heatmap and table, the rolling Sharpe chart, the cost breakdown and the
+Monte Carlo table.
+
 Metric formatting, decided by the metric key (case-insensitive):
 - ends with ``_pct``, ``return``, ``drawdown``, ``_rate``, ``volatility`` or ``cagr``: the value is
   a fraction shown as a percentage with 2 decimals (``-0.1234`` -> ``-12.34%``);
@@ -23,13 +27,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from quantcli.adapters.reporting.charts import drawdown_png, equity_png
+from quantcli.adapters.reporting.charts import (
+    drawdown_png,
+    equity_png,
+    monthly_heatmap_png,
+    rolling_sharpe_png,
+)
 from quantcli.application.ports import BacktestReport
 from quantcli.domain.errors import StorageError
 
-_PERCENT_SUFFIXES = ("_pct", "return", "drawdown", "_rate", "volatility", "cagr")
+_PERCENT_SUFFIXES = ("_pct", "return", "drawdown", "_rate", "volatility", "cagr", "exposure")
 _COUNT_PREFIXES = ("num_", "n_")
-_COUNT_SUFFIXES = ("_count", "trades")
+_COUNT_SUFFIXES = ("_count", "trades", "_duration")
 # Configuration should hold no secrets (they come from the environment); this is a backstop.
 _SECRET_KEY = re.compile(r"password|secret|token|api_?key|credential", re.IGNORECASE)
 _MASK = "********"
@@ -44,6 +53,9 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 img{max-width:100%;height:auto;display:block;margin:.5rem 0}
 dl{margin:.3rem 0 .3rem 0}dt{font-weight:600}dd{margin:0 0 .3rem 1.2rem}
 .note{color:#666;font-size:.9rem}
+.warning{background:#fdecea;border:2px solid #b8322a;color:#7a1c16;padding:.7rem 1rem;
+margin:1rem 0;border-radius:4px;font-weight:600}
+td.neg{color:#b8322a}td.pos{color:#1d7a3a}
 """
 
 
@@ -76,6 +88,7 @@ class HtmlReportWriter:
         title = _esc(report.title)
         sections = [
             f"<h1>{title}</h1>",
+            _lookahead_banner(report.lookahead_warning),
             _period_line(report.equity),
             "<h2>Metrics</h2>",
             _metrics_table(report.metrics),
@@ -83,12 +96,16 @@ class HtmlReportWriter:
             _png_img(equity_png(report.equity), "Equity curve"),
             "<h2>Drawdown</h2>",
             _png_img(drawdown_png(report.drawdown), "Drawdown"),
+            *_monthly_section(report.monthly_returns),
+            *_rolling_sharpe_section(report.rolling_sharpe),
+            *_costs_section(report.cost_breakdown),
+            *_monte_carlo_section(report.monte_carlo),
             "<h2>Trades</h2>",
             _trades_section(report.trades, self.max_trades),
             "<h2>Configuration</h2>",
             _definition_list(report.configuration),
         ]
-        body = "\n".join(sections)
+        body = "\n".join(section for section in sections if section)
         return (
             '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{title}</title>\n<style>{_STYLE}</style>\n</head>\n"
@@ -131,6 +148,96 @@ def _metrics_table(metrics: Mapping[str, float]) -> str:
         for key, value in metrics.items()
     )
     return f'<table class="metrics">{rows}</table>'
+
+
+def _lookahead_banner(warning: str | None) -> str:
+    if not warning:
+        return ""
+    return (
+        '<div class="warning" role="alert">Look-ahead warning: '
+        f"{_esc(warning)} These results may be optimistic.</div>"
+    )
+
+
+def _monthly_section(table: pd.DataFrame | None) -> list[str]:
+    if table is None or table.empty:
+        return []
+    header = "".join(f"<th>{_esc(column)}</th>" for column in ["", *table.columns])
+    rows = []
+    for year, values in table.iterrows():
+        cells = "".join(_percent_cell(value) for value in values.tolist())
+        rows.append(f"<tr><th>{_esc(year)}</th>{cells}</tr>")
+    return [
+        "<h2>Monthly returns</h2>",
+        _png_img(monthly_heatmap_png(table), "Monthly returns heatmap"),
+        f'<table class="monthly"><tr>{header}</tr>{"".join(rows)}</table>',
+    ]
+
+
+def _percent_cell(value: Any) -> str:
+    number = float(value)
+    if not math.isfinite(number):
+        return '<td class="num"></td>'
+    css = "num neg" if number < 0 else "num pos" if number > 0 else "num"
+    return f'<td class="{css}">{number * 100:.2f}%</td>'
+
+
+def _rolling_sharpe_section(sharpe: pd.Series | None) -> list[str]:
+    if sharpe is None or sharpe.empty:
+        return []
+    return ["<h2>Rolling Sharpe</h2>", _png_img(rolling_sharpe_png(sharpe), "Rolling Sharpe")]
+
+
+def _costs_section(costs: Mapping[str, float]) -> list[str]:
+    if not costs:
+        return []
+    rows = "".join(
+        f'<tr><th>{_esc(name)}</th><td class="num">{_esc(format_metric(name, value))}</td></tr>'
+        for name, value in costs.items()
+    )
+    return ["<h2>Costs</h2>", f'<table class="costs">{rows}</table>']
+
+
+def _monte_carlo_section(summary: Mapping[str, Any]) -> list[str]:
+    metrics = summary.get("metrics") if summary else None
+    if not isinstance(metrics, Mapping) or not metrics:
+        return []
+    level = summary.get("confidence_level")
+    try:
+        share = float(level)  # type: ignore[arg-type]
+        lower = f"p{50 * (1 - share):g}"
+        upper = f"p{50 * (1 + share):g}"
+    except (TypeError, ValueError):
+        lower, upper = "lower", "upper"
+    columns = [
+        ("point_estimate", "backtest"),
+        ("mean", "mean"),
+        ("median", "median"),
+        ("std", "std"),
+        ("lower", lower),
+        ("upper", upper),
+    ]
+    header = "".join(f"<th>{_esc(label)}</th>" for label in ["metric", *(c[1] for c in columns)])
+    rows = []
+    for name, stats in metrics.items():
+        values = stats if isinstance(stats, Mapping) else {}
+        # std of a percentage metric is also a fraction, so it takes the metric's format.
+        cells = "".join(
+            f'<td class="num">{_esc(format_metric(str(name), values.get(key, math.nan)))}</td>'
+            for key, _ in columns
+        )
+        rows.append(f"<tr><th>{_esc(name)}</th>{cells}</tr>")
+    settings = ", ".join(
+        f"{_esc(key)} {_esc(summary[key])}"
+        for key in ("method", "n_paths", "mean_block_length", "seed")
+        if summary.get(key) is not None
+    )
+    note = f'<p class="note">Bootstrap: {settings}.</p>' if settings else ""
+    return [
+        "<h2>Monte Carlo</h2>",
+        note,
+        f'<table class="monte-carlo"><tr>{header}</tr>{"".join(rows)}</table>',
+    ]
 
 
 def _png_img(png: bytes, alt: str) -> str:

@@ -67,6 +67,13 @@ class BacktestReport:
     metrics: Mapping[str, float]
     trades: pd.DataFrame  # timestamp, symbol, quantity, price, commission
     configuration: Mapping[str, Any]
+    # Optional sections; a writer leaves out a section that is None or empty.
+    monthly_returns: pd.DataFrame | None = None  # years × Jan..Dec + "Year", fractions
+    rolling_sharpe: pd.Series | None = None  # annualized, indexed by UTC timestamp
+    cost_breakdown: Mapping[str, float] = attrs.field(factory=dict)  # cost name -> currency
+    # MonteCarloResult.as_dict(): settings plus "metrics": {metric: {point_estimate, lower, ...}}
+    monte_carlo: Mapping[str, Any] = attrs.field(factory=dict)
+    lookahead_warning: str | None = None  # set when results may have seen the future
 
 
 class ReportWriter(Protocol):

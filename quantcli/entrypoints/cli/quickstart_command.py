@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from quantcli.entrypoints.cli import workflows
+from quantcli.entrypoints.cli import backtest_workflows, workflows
 from quantcli.entrypoints.cli.app_context import AppContext
 
 
@@ -52,7 +52,7 @@ def quickstart(
     workflows.train(container, until)
 
     click.echo("[5/7] Backtest")
-    _, report = workflows.backtest(container)
+    _, report = backtest_workflows.backtest_model(container)
 
     click.echo("[6/7] Signals and paper trading")
     workflows.signals(container)

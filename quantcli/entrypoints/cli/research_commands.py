@@ -7,9 +7,16 @@ from pathlib import Path
 
 import click
 
-from quantcli.entrypoints.cli import workflows
+from quantcli.application.rule_strategies import SmaCrossStrategy, WeightsStrategy
+from quantcli.entrypoints.cli import backtest_workflows, workflows
 from quantcli.entrypoints.cli.app_context import AppContext
 from quantcli.entrypoints.cli.dates import UTC_DATE
+from quantcli.entrypoints.cli.strategy_options import (
+    MODEL,
+    SMA_CROSS,
+    load_entry_point,
+    parse_grid,
+)
 
 
 @click.group()
@@ -35,16 +42,68 @@ def train(app: AppContext, until: datetime | None) -> None:
 
 @click.command()
 @click.option(
+    "--strategy",
+    default=MODEL,
+    show_default=True,
+    help=f"{MODEL} (the trained model's out-of-sample predictions), {SMA_CROSS} "
+    "(backtest.sma_cross), or a Python entry point pkg.module:function taking the bar frame "
+    "and returning target weights (timestamps x symbols).",
+)
+@click.option(
+    "--sweep",
+    "sweep_values",
+    multiple=True,
+    metavar="NAME=GRID",
+    help="With --strategy sma_cross: sweep fast=START:STOP[:STEP] and slow=A,B,C (repeat).",
+)
+@click.option("--symbol", "symbols", multiple=True, help="Only these symbols (repeatable).")
+@click.option(
     "--report",
     "report_path",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Where to write the HTML report (default: data_dir/backtest.report_file).",
 )
 @click.pass_obj
-def backtest(app: AppContext, report_path: Path | None) -> None:
-    """Backtest the model's out-of-sample predictions with commission and slippage."""
-    _, written = workflows.backtest(app.container, report_path)
+def backtest(
+    app: AppContext,
+    strategy: str,
+    sweep_values: tuple[str, ...],
+    symbols: tuple[str, ...],
+    report_path: Path | None,
+) -> None:
+    """Backtest with commission and slippage; write the HTML report, or sweep parameters."""
+    chosen = list(symbols) or None
+    if sweep_values:
+        if strategy != SMA_CROSS:
+            raise click.BadParameter(
+                f"sweeps run the {SMA_CROSS} strategy; got {strategy!r}", param_hint="--sweep"
+            )
+        grid = parse_grid(sweep_values, ("fast", "slow"))
+        backtest_workflows.sweep(app.container, grid, chosen)
+        return
+    if strategy == MODEL:
+        if chosen:
+            raise click.BadParameter("the model backtest covers every predicted symbol")
+        _, written = backtest_workflows.backtest_model(app.container, report_path)
+    else:
+        rule = _rule_strategy(app, strategy)
+        _, written = backtest_workflows.backtest_strategy(
+            app.container, rule, strategy, report_path, chosen
+        )
     click.echo(f"Report written to {written.resolve()}")
+
+
+def _rule_strategy(app: AppContext, strategy: str) -> WeightsStrategy:
+    if strategy == SMA_CROSS:
+        rule = app.settings.backtest.sma_cross
+        return SmaCrossStrategy(
+            fast=rule.fast,
+            slow=rule.slow,
+            allow_short=rule.allow_short,
+            weight_per_symbol=app.settings.risk.sizing.max_weight_per_symbol,
+        )
+    user_strategy: WeightsStrategy = load_entry_point(strategy)
+    return user_strategy
 
 
 @click.command()

@@ -8,9 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
-import attrs
 import click
 import pandas as pd
 
@@ -19,11 +17,9 @@ from quantcli.application.build_features import FEATURES_TABLE, build_features
 from quantcli.application.generate_signals import PrecomputedSignalSource, generate_signals
 from quantcli.application.ingest_market_data import IngestSummary, ingest_market_data
 from quantcli.application.ports import MarketDataSource, TrainedModel
-from quantcli.application.run_backtest import BacktestResult, run_backtest
 from quantcli.application.run_trading_session import SessionSummary, TradingSession
 from quantcli.application.train_model import (
     DEFAULT_MODEL_NAME,
-    OOS_PREDICTIONS_TABLE,
     TrainingResult,
     train_direction_model,
 )
@@ -31,7 +27,7 @@ from quantcli.domain.errors import DataError
 from quantcli.domain.positions import Portfolio
 from quantcli.domain.signals import Signal
 from quantcli.domain.trading_types import to_decimal
-from quantcli.entrypoints.cli.output import percent, progress, ratio, table
+from quantcli.entrypoints.cli.output import progress, table
 from quantcli.entrypoints.container import Container
 
 
@@ -85,53 +81,6 @@ def train(container: Container, until: datetime | None = None) -> TrainingResult
         f"(folds: {folds})"
     )
     return result
-
-
-def backtest(container: Container, report_path: Path | None = None) -> tuple[BacktestResult, Path]:
-    settings = container.settings()
-    predictions = container.feature_store().load(OOS_PREDICTIONS_TABLE)
-    result = run_backtest(
-        container.bar_store(),
-        predictions,
-        strategy=container.strategy(),
-        commission=settings.backtest.commission.to_schedule(),
-        slippage=settings.backtest.to_slippage_model(),
-        initial_cash=settings.backtest.initial_cash,
-        rebalance_band=settings.risk.sizing.rebalance_band,
-    )
-    summary = result.summary
-    start, end = result.equity.index[0], result.equity.index[-1]
-    click.echo(f"Backtest of out-of-sample predictions, {start:%Y-%m-%d} to {end:%Y-%m-%d}:")
-    click.echo(
-        table(
-            ("metric", "value"),
-            [
-                ("total return", percent(summary.total_return)),
-                ("CAGR", percent(summary.cagr)),
-                ("annualized volatility", percent(summary.annualized_volatility)),
-                ("Sharpe", ratio(summary.sharpe)),
-                ("Sortino", ratio(summary.sortino)),
-                ("max drawdown", percent(summary.max_drawdown)),
-                ("turnover (annualized)", ratio(summary.turnover)),
-                ("trades", summary.trade_count),
-                ("commission paid", f"{result.trades['commission'].sum():,.2f}"),
-            ],
-        )
-    )
-    path = report_path or settings.report_path
-    configuration = {
-        "strategy": attrs.asdict(container.strategy()),
-        "commission": attrs.asdict(settings.backtest.commission),
-        "slippage_bps": str(settings.backtest.slippage_bps),
-        "rebalance_band": settings.risk.sizing.rebalance_band,
-        "initial_cash": str(settings.backtest.initial_cash),
-        "fills": "next bar's open plus slippage, whole shares",
-        "predictions": "out-of-sample, purged walk-forward",
-    }
-    written = container.report_writer().write(
-        result.report("QuantCLI backtest: out-of-sample predictions", configuration), path
-    )
-    return result, written
 
 
 def load_model(container: Container) -> TrainedModel:

@@ -269,12 +269,40 @@ class PaperSettings:
     days: int = attrs.field(default=20, validator=positive)
 
 
+def _slow_above_fast(instance: SmaCrossSettings, _attribute: Any, value: int) -> None:
+    if not value > instance.fast:
+        raise InvalidSettingError("slow", f"{show(value)} is not above fast {show(instance.fast)}")
+
+
+@attrs.frozen
+class SmaCrossSettings:
+    """The built-in SMA-crossover rule: long while SMA(fast) > SMA(slow), short while below."""
+
+    fast: int = attrs.field(default=10, validator=positive)
+    slow: int = attrs.field(default=20, validator=[positive, _slow_above_fast])
+    allow_short: bool = True
+
+
+@attrs.frozen
+class SweepSettings:
+    """How each symbol trades in a parameter sweep: on its own, all in."""
+
+    fill: str = attrs.field(default="next_open", validator=_one_of(("next_open", "same_close")))
+    sizing: str = attrs.field(default="whole", validator=_one_of(("whole", "fractional")))
+    commission_rate: float = attrs.field(default=0.001, validator=[finite, non_negative])
+    initial_cash: float = attrs.field(default=10_000.0, validator=[finite, positive])
+    allow_short: bool = True
+    top: int = attrs.field(default=10, validator=positive)
+
+
 @attrs.frozen
 class BacktestSettings:
     initial_cash: Decimal = attrs.field(default=Decimal(1_000_000), validator=positive)
     commission: CommissionSettings = CommissionSettings()
     slippage_bps: Decimal = attrs.field(default=Decimal(2), validator=non_negative)
     strategy: StrategySettings = StrategySettings()
+    sma_cross: SmaCrossSettings = SmaCrossSettings()
+    sweep: SweepSettings = SweepSettings()
     paper: PaperSettings = PaperSettings()
     report_file: str = attrs.field(default="reports/backtest.html", validator=not_empty)
 

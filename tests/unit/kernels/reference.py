@@ -7,6 +7,8 @@ unlikely. Loaded through the `reference` fixture in conftest.py.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -157,3 +159,96 @@ def magnitude(values: FloatArray) -> float:
     """Largest finite |value|: the absolute error floor for results built from these values."""
     finite = np.abs(values[np.isfinite(values)])
     return float(finite.max(initial=0.0))
+
+
+# --- references for the TA-Lib-exact indicators and the ones TA-Lib lacks ---------------------
+
+
+def clean_runs(*series: FloatArray) -> list[tuple[int, int]]:
+    """Maximal [start, stop) ranges where no series holds a NaN."""
+    gap = np.zeros(len(series[0]), dtype=bool)
+    for values in series:
+        gap |= np.isnan(values)
+    runs, start = [], None
+    for i, bad in enumerate(gap.tolist()):
+        if not bad and start is None:
+            start = i
+        elif bad and start is not None:
+            runs.append((start, i))
+            start = None
+    if start is not None:
+        runs.append((start, len(gap)))
+    return runs
+
+
+def per_run(
+    function: Callable[..., Any], *series: FloatArray, outputs: int = 1, first_only: bool = False
+) -> Any:
+    """Applies `function` (e.g. a TA-Lib call) to each clean run; NaN elsewhere.
+
+    With `first_only`, only the first run counts and everything after it is NaN: the rule for
+    recursive indicators, which never forget a NaN.
+    """
+    results = [np.full(len(series[0]), np.nan) for _ in range(outputs)]
+    runs = clean_runs(*series)
+    for start, stop in runs[:1] if first_only else runs:
+        got = function(*(values[start:stop] for values in series))
+        got = (got,) if outputs == 1 else got
+        for out, part in zip(results, got, strict=True):
+            out[start:stop] = part
+    return results[0] if outputs == 1 else tuple(results)
+
+
+def window_apply(
+    values: FloatArray, window: int, function: Callable[[FloatArray], FloatArray]
+) -> FloatArray:
+    """function(window values) for every full window; NaN before and where a NaN is inside."""
+    out = np.full(len(values), np.nan)
+    if window > len(values):
+        return out
+    windows = sliding_window_view(values, window)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[window - 1 :] = function(windows)
+    out[window - 1 :][np.isnan(windows).any(axis=1)] = np.nan
+    return out
+
+
+def rolling_vwap(price: FloatArray, volume: FloatArray, window: int) -> FloatArray:
+    turnover = window_apply(price * volume, window, lambda w: w.sum(axis=1))
+    volumes = window_apply(volume, window, lambda w: w.sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(volumes != 0, turnover / volumes, np.nan)
+
+
+def session_vwap(
+    price: FloatArray, volume: FloatArray, session: npt.NDArray[np.int64]
+) -> FloatArray:
+    out = np.full(len(price), np.nan)
+    turnover = total = 0.0
+    for t in range(len(price)):
+        if t == 0 or session[t] != session[t - 1]:
+            turnover = total = 0.0
+        turnover += price[t] * volume[t]
+        total += volume[t]
+        out[t] = turnover / total if total != 0 else np.nan
+    return out
+
+
+def rolling_corr(x: FloatArray, y: FloatArray, window: int) -> FloatArray:
+    out = np.full(len(x), np.nan)
+    for t in range(window - 1, len(x)):
+        a, b = x[t + 1 - window : t + 1], y[t + 1 - window : t + 1]
+        da, db = a - a.mean(), b - b.mean()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[t] = (da * db).sum() / math.sqrt((da * da).sum() * (db * db).sum())
+    return out
+
+
+def rolling_beta(asset: FloatArray, benchmark: FloatArray, window: int) -> FloatArray:
+    out = np.full(len(asset), np.nan)
+    for t in range(window - 1, len(asset)):
+        a, b = asset[t + 1 - window : t + 1], benchmark[t + 1 - window : t + 1]
+        db = b - b.mean()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[t] = ((a - a.mean()) * db).sum() / (db * db).sum()
+    return out

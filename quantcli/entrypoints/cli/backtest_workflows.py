@@ -1,0 +1,165 @@
+"""Backtests from the command line: the model's out-of-sample predictions, a rule or user
+strategy, and parameter sweeps; each prints its metrics and writes the HTML report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+import pandas as pd
+
+from quantcli import kernels
+from quantcli.application.parameter_sweep import sweep_sma_crossover
+from quantcli.application.rule_strategies import WeightsStrategy
+from quantcli.application.run_backtest import (
+    BacktestResult,
+    run_backtest,
+    run_strategy_backtest,
+)
+from quantcli.application.train_model import OOS_PREDICTIONS_TABLE
+from quantcli.entrypoints.cli.output import percent, ratio, table
+from quantcli.entrypoints.container import Container
+
+
+def backtest_model(
+    container: Container, report_path: Path | None = None
+) -> tuple[BacktestResult, Path]:
+    """Backtest the trained model's out-of-sample predictions through the threshold strategy."""
+    settings = container.settings()
+    result = run_backtest(
+        container.bar_store(),
+        container.feature_store().load(OOS_PREDICTIONS_TABLE),
+        strategy=container.strategy(),
+        **_costs(container),
+    )
+    configuration = {
+        "strategy": attrs.asdict(container.strategy()),
+        "predictions": "out-of-sample, purged walk-forward",
+        **_cost_configuration(container),
+    }
+    title = "out-of-sample predictions"
+    written = _report(container, result, title, configuration, report_path or settings.report_path)
+    return result, written
+
+
+def backtest_strategy(
+    container: Container,
+    strategy: WeightsStrategy,
+    name: str,
+    report_path: Path | None = None,
+    symbols: Sequence[str] | None = None,
+) -> tuple[BacktestResult, Path]:
+    """Backtest a strategy that maps bars to target weights (built-in rule or entry point)."""
+    result = run_strategy_backtest(
+        container.bar_store(), strategy, symbols=symbols, **_costs(container)
+    )
+    configuration = {"strategy": name, **_cost_configuration(container)}
+    if attrs.has(type(strategy)):
+        configuration["parameters"] = attrs.asdict(strategy)
+    path = report_path or container.settings().report_path
+    return result, _report(container, result, f"strategy {name}", configuration, path)
+
+
+def sweep(
+    container: Container, grid: Mapping[str, list[int]], symbols: Sequence[str] | None
+) -> pd.DataFrame:
+    """Sweep the SMA crossover over `grid` and print the best rows by Sharpe."""
+    rules_settings = container.settings().backtest.sweep
+    rules = kernels.SignalRules(
+        fill=rules_settings.fill,  # type: ignore[arg-type]  # validated by the settings schema
+        sizing=rules_settings.sizing,  # type: ignore[arg-type]
+        commission_rate=rules_settings.commission_rate,
+        allow_short=rules_settings.allow_short,
+    )
+    results = sweep_sma_crossover(
+        container.bar_store(),
+        fast_windows=grid["fast"],
+        slow_windows=grid["slow"],
+        rules=rules,
+        initial_cash=rules_settings.initial_cash,
+        symbols=symbols,
+    )
+    path = container.settings().quantcli.data_dir / "reports" / "sweep_sma_cross.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_suffix(".csv.tmp")
+    results.to_csv(staging, index=False)
+    staging.replace(path)  # readers see the old table or the new one, never half of one
+    per_symbol = len(results) // results["symbol"].nunique()
+    click.echo(
+        f"Swept {per_symbol:,} (fast, slow) pairs on {results['symbol'].nunique()} symbol(s); "
+        f"best {min(rules_settings.top, len(results))} by Sharpe:"
+    )
+    best = results.head(rules_settings.top)
+    click.echo(
+        table(
+            ("symbol", "fast", "slow", "Sharpe", "total return", "trades"),
+            [
+                (
+                    row.symbol,
+                    int(row.fast),
+                    int(row.slow),
+                    ratio(row.sharpe),
+                    percent(row.total_return),
+                    int(row.trades),
+                )
+                for row in best.itertuples(index=False)
+            ],
+        )
+    )
+    click.echo(f"All {len(results):,} rows: {path.resolve()}")
+    return results
+
+
+def _costs(container: Container) -> dict[str, Any]:
+    settings = container.settings()
+    return {
+        "commission": settings.backtest.commission.to_schedule(),
+        "slippage": settings.backtest.to_slippage_model(),
+        "initial_cash": settings.backtest.initial_cash,
+        "rebalance_band": settings.risk.sizing.rebalance_band,
+    }
+
+
+def _cost_configuration(container: Container) -> dict[str, Any]:
+    settings = container.settings()
+    return {
+        "commission": attrs.asdict(settings.backtest.commission),
+        "slippage_bps": str(settings.backtest.slippage_bps),
+        "rebalance_band": settings.risk.sizing.rebalance_band,
+        "initial_cash": str(settings.backtest.initial_cash),
+        "fills": "next bar's open plus slippage, whole shares",
+    }
+
+
+def _report(
+    container: Container,
+    result: BacktestResult,
+    title: str,
+    configuration: Mapping[str, Any],
+    path: Path,
+) -> Path:
+    summary = result.summary
+    start, end = result.equity.index[0], result.equity.index[-1]
+    click.echo(f"Backtest of {title}, {start:%Y-%m-%d} to {end:%Y-%m-%d}:")
+    rows: list[tuple[str, object]] = [
+        ("total return", percent(summary.total_return)),
+        ("CAGR", percent(summary.cagr)),
+        ("annualized volatility", percent(summary.annualized_volatility)),
+        ("Sharpe", ratio(summary.sharpe)),
+        ("Sortino", ratio(summary.sortino)),
+        ("Calmar", ratio(summary.calmar)),
+        ("max drawdown", percent(summary.max_drawdown)),
+        ("max drawdown duration (bars)", summary.max_drawdown_duration),
+        ("probabilistic Sharpe (vs 0)", ratio(summary.probabilistic_sharpe)),
+        ("turnover (annualized)", ratio(summary.turnover)),
+        ("trades", summary.trade_count),
+        ("commission paid", f"{result.trades['commission'].sum():,.2f}"),
+    ]
+    if summary.exposure is not None:
+        rows.insert(9, ("exposure", percent(summary.exposure)))
+    click.echo(table(("metric", "value"), rows))
+    report = result.report(f"QuantCLI backtest: {title}", configuration)
+    return container.report_writer().write(report, path)

@@ -1,0 +1,91 @@
+"""`quantcli backtest`: a built-in rule, a user entry point, and parameter sweeps."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def market(run_cli: RunCli) -> RunCli:
+    """A small synthetic market in the store."""
+    generated = run_cli("data", "generate", "--symbols", "3", "--years", "2")
+    assert generated.returncode == 0, generated.stderr
+    return run_cli
+
+
+def test_sma_cross_backtest_prints_metrics_and_writes_the_report(
+    market: RunCli, tmp_path: Path
+) -> None:
+    result = market("backtest", "--strategy", "sma_cross", "--report", "sma.html")
+
+    assert result.returncode == 0, result.stderr
+    assert "Backtest of strategy sma_cross" in result.stdout
+    for metric in ("Sharpe", "Calmar", "probabilistic Sharpe", "max drawdown duration"):
+        assert metric in result.stdout
+    html = (tmp_path / "sma.html").read_text()
+    assert "QuantCLI backtest: strategy sma_cross" in html
+
+
+def test_a_python_entry_point_strategy_is_backtested(market: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "my_rules.py").write_text(
+        "def half_in(bars):\n"
+        "    close = bars.pivot(index='timestamp', columns='symbol', values='close')\n"
+        "    return close * 0 + 0.5 / close.shape[1]\n"
+    )
+
+    result = market("backtest", "--strategy", "my_rules:half_in", env={"PYTHONPATH": str(tmp_path)})
+
+    assert result.returncode == 0, result.stderr
+    assert "Backtest of strategy my_rules:half_in" in result.stdout
+
+
+def test_a_strategy_returning_garbage_is_refused(market: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "broken_rules.py").write_text("def nothing(bars):\n    return 42\n")
+
+    result = market(
+        "backtest", "--strategy", "broken_rules:nothing", env={"PYTHONPATH": str(tmp_path)}
+    )
+
+    assert result.returncode == 1
+    assert "strategy returned int, not a DataFrame of weights" in result.stderr
+
+
+def test_sweep_prints_the_best_pairs_and_saves_every_row(market: RunCli, tmp_path: Path) -> None:
+    result = market(
+        "backtest", "--strategy", "sma_cross", "--sweep", "fast=5:20:5", "--sweep", "slow=30,60"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Swept 8 (fast, slow) pairs on 3 symbol(s)" in result.stdout
+    table = pd.read_csv(tmp_path / "data" / "reports" / "sweep_sma_cross.csv")
+    assert len(table) == 3 * 8
+    assert set(zip(table.fast, table.slow, strict=True)) == {
+        (f, s) for f in (5, 10, 15, 20) for s in (30, 60)
+    }
+    assert table.sharpe.is_monotonic_decreasing
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (("--strategy", "no_such_module:f"), "cannot import no_such_module"),
+        (("--strategy", "not an entry point"), "is not model, sma_cross or an entry point"),
+        (("--sweep", "fast=5:10", "--sweep", "slow=20"), "sweeps run the sma_cross strategy"),
+        (("--strategy", "sma_cross", "--sweep", "fast=5:10"), "no values for slow"),
+        (("--strategy", "sma_cross", "--sweep", "fast=x", "--sweep", "slow=9"), "fast=x"),
+    ],
+)
+def test_bad_strategy_or_grid_is_a_usage_error(
+    market: RunCli, arguments: tuple[str, ...], message: str
+) -> None:
+    result = market("backtest", *arguments)
+
+    assert result.returncode == 2
+    assert message in result.stderr
