@@ -1,4 +1,9 @@
-"""Use cases: backtest target weights (from a model or a rule) with costs on next-open fills."""
+"""Use cases: backtest target weights (from a model or a rule) with costs on next-open fills.
+
+The portfolio simulator (`kernels.simulate_portfolio`) does the accounting; the commission
+schedule and slippage model give its per-share, minimum, bps and slippage rates, and an optional
+`kernels.CostModel` / `kernels.MarginRules` switch on the other cost models and margin rules.
+"""
 
 from __future__ import annotations
 
@@ -29,16 +34,54 @@ from quantcli.application.report_analytics import (
 from quantcli.application.rule_strategies import WeightsStrategy
 from quantcli.application.strategy import ThresholdStrategy
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
-from quantcli.domain.errors import DataError
-from quantcli.domain.trading_types import OrderSide, to_decimal
+from quantcli.domain.errors import DataError, ValidationError
+from quantcli.domain.trading_types import OrderSide
+
+TRADE_COLUMNS = ("timestamp", "symbol", "side", "quantity", "price", "commission")
+FILL_COLUMNS = (*TRADE_COLUMNS, "slippage", "impact", "reason")
+ROUND_TRIP_COLUMNS = (
+    "symbol",
+    "entry_timestamp",
+    "entry_price",
+    "exit_timestamp",
+    "exit_price",
+    "quantity",
+    "pnl",
+)
+FILL_REASONS = {
+    kernels.simulator.REASON_SIGNAL: "signal",
+    kernels.simulator.REASON_LIQUIDATION: "liquidation",
+}
+# Daily volatility for square-root impact: std of the last bars' close-to-close returns.
+VOLATILITY_WINDOW = 20
+# CostModel fields that `commission` and `slippage` set; a CostModel passed alongside must
+# leave them at zero, so that one rate never silently overrides another.
+_SCHEDULE_FIELDS = ("commission_per_share", "commission_minimum", "commission_bps", "slippage_bps")
+
+
+@attrs.frozen
+class SimulationCounts:
+    """What the margin rules did: margin calls (each liquidates the book), orders cut, rejected."""
+
+    margin_calls: int = 0
+    orders_cut: int = 0
+    orders_rejected: int = 0
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: float(value) for name, value in attrs.asdict(self).items()}
 
 
 @attrs.frozen
 class BacktestResult:
     equity: pd.Series
     positions: pd.DataFrame  # timestamps × symbols, shares held after each bar's open
-    trades: pd.DataFrame  # timestamp, symbol, side, quantity, price, commission
+    trades: pd.DataFrame  # TRADE_COLUMNS, one row per fill
     summary: PerformanceSummary
+    # From the simulator; None or empty when the result was built otherwise.
+    fills: pd.DataFrame | None = None  # FILL_COLUMNS: trades plus slippage, impact and reason
+    round_trips: pd.DataFrame | None = None  # ROUND_TRIP_COLUMNS, first in first out
+    costs: Mapping[str, float] | None = None  # commission, slippage, impact, borrow totals
+    counts: SimulationCounts = SimulationCounts()
 
     def report(
         self,
@@ -55,11 +98,14 @@ class BacktestResult:
         """The report: metrics, charts' data, monthly returns, costs and a Monte Carlo table.
 
         The Monte Carlo is a seeded stationary bootstrap of the daily returns
-        (`monte_carlo_paths` = 0 leaves it out). Slippage cost needs its rate: `slippage_bps`,
-        else a numeric ``configuration["slippage_bps"]``, else it is left out of the costs.
+        (`monte_carlo_paths` = 0 leaves it out). Costs come from the simulator's totals when the
+        result has them; otherwise slippage cost needs its rate: `slippage_bps`, else a numeric
+        ``configuration["slippage_bps"]``, else it is left out of the costs.
         """
         equity = self.equity.to_numpy(dtype=np.float64)
         metrics: dict[str, float] = dict(self.summary.as_dict())
+        if self.costs is not None:
+            metrics.update(self.counts.as_dict())
         if self.summary.exposure is None and not self.positions.empty:
             metrics["exposure"] = exposure(self.positions.to_numpy(dtype=np.float64))
         timestamped = isinstance(self.equity.index, pd.DatetimeIndex)
@@ -84,14 +130,23 @@ class BacktestResult:
                 if timestamped and len(equity) > rolling_window
                 else None
             ),
-            cost_breakdown=cost_breakdown(
-                self.trades,
-                slippage_bps=_slippage_bps(slippage_bps, configuration),
-                extra=extra_costs,
-            ),
+            cost_breakdown=self._cost_breakdown(slippage_bps, configuration, extra_costs),
             monte_carlo=monte_carlo,
             lookahead_warning=lookahead_warning,
         )
+
+    def _cost_breakdown(
+        self,
+        slippage_bps: float | None,
+        configuration: Mapping[str, Any],
+        extra_costs: Mapping[str, float] | None,
+    ) -> dict[str, float]:
+        if self.costs is None:
+            rate = _slippage_bps(slippage_bps, configuration)
+            return cost_breakdown(self.trades, slippage_bps=rate, extra=extra_costs)
+        # The simulator's totals include spread and volume slippage, which no single rate gives.
+        simulated = {name: value for name, value in self.costs.items() if name != "commission"}
+        return cost_breakdown(self.trades, extra={**simulated, **(extra_costs or {})})
 
 
 def _slippage_bps(given: float | None, configuration: Mapping[str, Any]) -> float | None:
@@ -108,33 +163,70 @@ def _panel(bars: pd.DataFrame, column: str, symbols: list[str]) -> pd.DataFrame:
     return bars.pivot(index="timestamp", columns="symbol", values=column).reindex(columns=symbols)
 
 
-def _trade_list(
-    positions: pd.DataFrame,
-    open_prices: pd.DataFrame,
-    slippage: SlippageModel,
-    commission: CommissionSchedule,
-) -> pd.DataFrame:
-    held = positions.to_numpy(dtype=np.float64)
-    changes = np.diff(held, axis=0, prepend=0.0)
-    opens = open_prices.to_numpy(dtype=np.float64)
-    rows = []
-    for bar, column in zip(*np.nonzero(changes), strict=True):
-        delta = float(changes[bar, column])
-        side = OrderSide.BUY if delta > 0 else OrderSide.SELL
-        quantity = to_decimal(abs(delta), "quantity")
-        price = slippage.fill_price(to_decimal(float(opens[bar, column])), side)
-        rows.append(
+def _fill_frames(
+    fills: kernels.Fills, index: pd.DatetimeIndex, symbols: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The simulator's fills as (fills, round trips) frames labelled by timestamp and symbol."""
+    quantity = fills.quantity
+    frame = pd.DataFrame(
+        {
+            "timestamp": index[fills.bar],
+            "symbol": [symbols[column] for column in fills.symbol.tolist()],
+            "side": np.where(quantity > 0, OrderSide.BUY.value, OrderSide.SELL.value),
+            "quantity": np.abs(quantity),
+            "price": fills.price,
+            "commission": fills.commission,
+            "slippage": fills.slippage,
+            "impact": fills.impact,
+            "reason": [FILL_REASONS.get(code, str(code)) for code in fills.reason.tolist()],
+        },
+        columns=list(FILL_COLUMNS),
+    )
+    trips = pd.DataFrame(
+        [
             {
-                "timestamp": positions.index[bar],
-                "symbol": positions.columns[column],
-                "side": side.value,
-                "quantity": float(quantity),
-                "price": float(price),
-                "commission": float(commission.commission(quantity, price)),
+                "symbol": symbols[trip.symbol],
+                "entry_timestamp": index[trip.entry_bar],
+                "entry_price": trip.entry_price,
+                "exit_timestamp": index[trip.exit_bar],
+                "exit_price": trip.exit_price,
+                "quantity": trip.quantity,
+                "pnl": trip.pnl,
             }
+            for trip in kernels.round_trips(fills)
+        ],
+        columns=list(ROUND_TRIP_COLUMNS),
+    )
+    return frame, trips
+
+
+def _cost_model(
+    commission: CommissionSchedule, slippage: SlippageModel, costs: kernels.CostModel | None
+) -> kernels.CostModel:
+    others = kernels.CostModel() if costs is None else costs
+    clashing = [name for name in _SCHEDULE_FIELDS if getattr(others, name) != 0]
+    if clashing:
+        raise ValidationError(
+            f"costs.{clashing[0]} is {getattr(others, clashing[0])}: the commission schedule "
+            "and slippage model set it; leave it at 0 in the cost model"
         )
-    columns = ["timestamp", "symbol", "side", "quantity", "price", "commission"]
-    return pd.DataFrame(rows, columns=columns)
+    return attrs.evolve(
+        others,
+        commission_per_share=float(commission.per_share),
+        commission_minimum=float(commission.minimum),
+        commission_bps=float(commission.bps),
+        slippage_bps=float(slippage.bps),
+    )
+
+
+def _volatility(close_prices: pd.DataFrame, window: int) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Daily volatility known at each bar's open: from returns up to the previous close.
+
+    0 until a symbol has two returns (no impact during the warm-up) and where it has no bar.
+    """
+    returns = close_prices.ffill().pct_change(fill_method=None)
+    sigma = returns.rolling(window, min_periods=2).std(ddof=1).shift(1)
+    return sigma.fillna(0.0).to_numpy(dtype=np.float64)
 
 
 def backtest_weights(
@@ -145,40 +237,66 @@ def backtest_weights(
     slippage: SlippageModel,
     initial_cash: Decimal,
     rebalance_band: float = 0.0,
+    costs: kernels.CostModel | None = None,
+    margin: kernels.MarginRules | None = None,
 ) -> BacktestResult:
     """Trade target weights (timestamps × symbols, NaN = hold) over the bars they cover.
 
     Weights decided at a bar's close trade at the next bar's open (no same-bar look-ahead).
+    `commission` and `slippage` give the cost model's commission and slippage rates; `costs`
+    adds the other models (its commission/slippage rates must stay 0) and `margin` the margin
+    rules. Square-root impact uses the std of the last VOLATILITY_WINDOW daily returns; tiered
+    commissions count shares per calendar month (UTC).
     """
     symbols = [str(symbol) for symbol in weights.columns]
-    open_prices = _panel(bars, "open", symbols)
-    close_prices = _panel(bars, "close", symbols)
+    panels = {
+        column: _panel(bars, column, symbols)
+        for column in ("open", "high", "low", "close", "volume")
+    }
+    open_prices = panels["open"]
     unknown = weights.index.difference(open_prices.index)
     if len(unknown):
         raise DataError(f"target weights at {unknown[0].isoformat()} have no stored bar")
     aligned = weights.reindex(index=open_prices.index).to_numpy(dtype=np.float64)
-    simulation = kernels.simulate_target_weights(
-        open_prices.to_numpy(dtype=np.float64),
-        close_prices.to_numpy(dtype=np.float64),
-        aligned,
-        initial_cash=float(initial_cash),
-        commission_per_share=float(commission.per_share),
-        commission_minimum=float(commission.minimum),
-        commission_bps=float(commission.bps),
-        slippage_bps=float(slippage.bps),
-        rebalance_band=rebalance_band,
+    index = pd.DatetimeIndex(open_prices.index)
+    cost_model = _cost_model(commission, slippage, costs)
+    volatility = (
+        _volatility(panels["close"], VOLATILITY_WINDOW)
+        if cost_model.square_root_impact > 0
+        else None
     )
-    index = open_prices.index
-    equity = pd.Series(simulation.equity, index=index, name="equity")
-    positions = pd.DataFrame(simulation.positions, index=index, columns=symbols)
+    simulation = kernels.simulate_portfolio(
+        *(panel.to_numpy(dtype=np.float64) for panel in panels.values()),
+        initial_cash=float(initial_cash),
+        target_weights=aligned,
+        costs=cost_model,
+        margin=margin,
+        rebalance_band=rebalance_band,
+        volatility=volatility,
+        month=(index.year * 12 + index.month).to_numpy(dtype=np.int64),
+    )
+    fills = simulation.fills
+    traded_notional = np.zeros(len(index))
+    np.add.at(traded_notional, fills.bar, np.abs(fills.quantity) * fills.price)
+    fill_frame, trips = _fill_frames(fills, index, symbols)
     summary = summarize(
         simulation.equity,
-        simulation.traded_notional,
-        simulation.trade_count,
+        traded_notional,
+        len(fills.bar),
+        trade_pnl=trips["pnl"].to_numpy(dtype=np.float64),
         positions=simulation.positions,
     )
-    trades = _trade_list(positions, open_prices, slippage, commission)
-    return BacktestResult(equity=equity, positions=positions, trades=trades, summary=summary)
+    flags = simulation.flags
+    return BacktestResult(
+        equity=pd.Series(simulation.equity, index=open_prices.index, name="equity"),
+        positions=pd.DataFrame(simulation.positions, index=open_prices.index, columns=symbols),
+        trades=fill_frame.loc[:, list(TRADE_COLUMNS)],
+        summary=summary,
+        fills=fill_frame,
+        round_trips=trips,
+        costs=simulation.costs._asdict(),
+        counts=SimulationCounts(flags.margin_calls, flags.orders_cut, flags.orders_rejected),
+    )
 
 
 def run_backtest(
@@ -190,6 +308,8 @@ def run_backtest(
     slippage: SlippageModel,
     initial_cash: Decimal,
     rebalance_band: float = 0.0,
+    costs: kernels.CostModel | None = None,
+    margin: kernels.MarginRules | None = None,
 ) -> BacktestResult:
     """Trade the threshold strategy's weights from the first to the last predicted bar."""
     if predictions.empty:
@@ -214,6 +334,8 @@ def run_backtest(
         slippage=slippage,
         initial_cash=initial_cash,
         rebalance_band=rebalance_band,
+        costs=costs,
+        margin=margin,
     )
 
 
@@ -226,6 +348,8 @@ def run_strategy_backtest(
     initial_cash: Decimal,
     rebalance_band: float = 0.0,
     symbols: Sequence[str] | None = None,
+    costs: kernels.CostModel | None = None,
+    margin: kernels.MarginRules | None = None,
 ) -> BacktestResult:
     """Backtest a rule or user strategy (bars → target weights) over the stored bars."""
     bars = bar_store.read_bars(symbols)
@@ -239,6 +363,8 @@ def run_strategy_backtest(
         slippage=slippage,
         initial_cash=initial_cash,
         rebalance_band=rebalance_band,
+        costs=costs,
+        margin=margin,
     )
 
 

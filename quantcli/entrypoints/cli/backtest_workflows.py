@@ -3,6 +3,7 @@ strategy, and parameter sweeps; each prints its metrics and writes the HTML repo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from quantcli.application.run_backtest import (
 from quantcli.application.train_model import OOS_PREDICTIONS_TABLE
 from quantcli.entrypoints.cli.output import percent, ratio, table
 from quantcli.entrypoints.container import Container
+from quantcli.entrypoints.settings.schema import CostModelSettings, MarginSettings
 
 
 def backtest_model(
@@ -120,7 +122,39 @@ def _costs(container: Container) -> dict[str, Any]:
         "slippage": settings.backtest.to_slippage_model(),
         "initial_cash": settings.backtest.initial_cash,
         "rebalance_band": settings.risk.sizing.rebalance_band,
+        "costs": _cost_model(settings.backtest.costs),
+        "margin": _margin_rules(settings.backtest.margin),
     }
+
+
+def _cost_model(costs: CostModelSettings) -> kernels.CostModel:
+    """The simulator's cost model beyond commission and slippage (which backtest_weights adds)."""
+    return kernels.CostModel(
+        commission_maximum_fraction=_or_infinite(costs.commission_maximum_fraction),
+        commission_tiers=tuple(
+            (tier.from_shares, tier.per_share) for tier in costs.commission_tiers
+        ),
+        spread_bps=costs.spread_bps,
+        volume_slippage=costs.volume_slippage,
+        square_root_impact=costs.square_root_impact,
+        temporary_impact=costs.temporary_impact,
+        permanent_impact=costs.permanent_impact,
+        participation_rate=_or_infinite(costs.participation_rate),
+        borrow_rate=costs.borrow_rate,
+    )
+
+
+def _margin_rules(margin: MarginSettings) -> kernels.MarginRules:
+    return kernels.MarginRules(
+        max_leverage=_or_infinite(margin.max_leverage),
+        initial_margin=margin.initial_margin,
+        maintenance_margin=margin.maintenance_margin,
+    )
+
+
+def _or_infinite(limit: float | None) -> float:
+    """null in the settings means no limit, which the simulator spells as infinity."""
+    return math.inf if limit is None else limit
 
 
 def _cost_configuration(container: Container) -> dict[str, Any]:
@@ -131,6 +165,8 @@ def _cost_configuration(container: Container) -> dict[str, Any]:
         "rebalance_band": settings.risk.sizing.rebalance_band,
         "initial_cash": str(settings.backtest.initial_cash),
         "fills": "next bar's open plus slippage, whole shares",
+        "costs": attrs.asdict(settings.backtest.costs),
+        "margin": attrs.asdict(settings.backtest.margin),
     }
 
 
@@ -156,10 +192,23 @@ def _report(
         ("probabilistic Sharpe (vs 0)", ratio(summary.probabilistic_sharpe)),
         ("turnover (annualized)", ratio(summary.turnover)),
         ("trades", summary.trade_count),
-        ("commission paid", f"{result.trades['commission'].sum():,.2f}"),
     ]
+    if summary.win_rate is not None and summary.profit_factor is not None:
+        rows.append(("win rate (round trips)", percent(summary.win_rate)))
+        rows.append(("profit factor", ratio(summary.profit_factor)))
+    rows.append(("commission paid", f"{result.trades['commission'].sum():,.2f}"))
+    if result.costs is not None:
+        rows.append(("total costs", f"{sum(result.costs.values()):,.2f}"))
     if summary.exposure is not None:
         rows.insert(9, ("exposure", percent(summary.exposure)))
+    counts = result.counts
+    for label, count in (
+        ("margin calls", counts.margin_calls),
+        ("orders cut by margin", counts.orders_cut),
+        ("orders rejected by margin", counts.orders_rejected),
+    ):
+        if count:
+            rows.append((label, count))
     click.echo(table(("metric", "value"), rows))
     report = result.report(f"QuantCLI backtest: {title}", configuration)
     return container.report_writer().write(report, path)

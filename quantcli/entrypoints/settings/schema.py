@@ -295,11 +295,82 @@ class SweepSettings:
     top: int = attrs.field(default=10, validator=positive)
 
 
+def _optional(rule: Callable[[Any], bool], problem: str) -> Validator:
+    """Like _check, but None (the model is off) always passes."""
+    return _check(lambda v: v is None or rule(v), problem)
+
+
+@attrs.frozen
+class CommissionTierSettings:
+    """From `from_shares` shares traded this month on, every share costs `per_share`."""
+
+    from_shares: float = attrs.field(default=0.0, validator=[finite, non_negative])
+    per_share: float = attrs.field(default=0.0, validator=[finite, non_negative])
+
+
+def _tiers_start_at_zero_and_rise(
+    _instance: Any, attribute: attrs.Attribute[Any], tiers: tuple[CommissionTierSettings, ...]
+) -> None:
+    if tiers and tiers[0].from_shares != 0:
+        raise InvalidSettingError(
+            f"{attribute.name}[0].from_shares", f"{show(tiers[0].from_shares)} is not 0"
+        )
+    for index in range(1, len(tiers)):
+        if not tiers[index].from_shares > tiers[index - 1].from_shares:
+            raise InvalidSettingError(
+                f"{attribute.name}[{index}].from_shares",
+                f"{show(tiers[index].from_shares)} is not above the previous tier's "
+                f"{show(tiers[index - 1].from_shares)}",
+            )
+
+
+@attrs.frozen
+class CostModelSettings:
+    """Cost models on top of commission and slippage_bps; each is off at its default.
+
+    See `quantcli.kernels.CostModel` for the formulas. With commission_tiers the tier's
+    per_share replaces commission.per_share (minimum and bps still apply).
+    """
+
+    commission_maximum_fraction: float | None = attrs.field(
+        default=None, validator=_optional(lambda v: 0 < v <= 1, "is not in (0, 1]")
+    )
+    commission_tiers: tuple[CommissionTierSettings, ...] = attrs.field(
+        default=(), validator=_tiers_start_at_zero_and_rise
+    )
+    spread_bps: float = attrs.field(default=0.0, validator=[finite, non_negative])
+    volume_slippage: float = attrs.field(default=0.0, validator=[finite, non_negative])
+    square_root_impact: float = attrs.field(default=0.0, validator=[finite, non_negative])
+    temporary_impact: float = attrs.field(default=0.0, validator=[finite, non_negative])
+    permanent_impact: float = attrs.field(default=0.0, validator=[finite, non_negative])
+    participation_rate: float | None = attrs.field(
+        default=None, validator=_optional(lambda v: 0 < v <= 1, "is not in (0, 1]")
+    )
+    borrow_rate: float = attrs.field(default=0.0, validator=[finite, non_negative])
+
+
+@attrs.frozen
+class MarginSettings:
+    """Leverage limit on orders and maintenance margin at each close; off at the defaults."""
+
+    max_leverage: float | None = attrs.field(
+        default=None, validator=_optional(lambda v: v > 0, "is not positive")
+    )
+    initial_margin: float = attrs.field(
+        default=0.0, validator=_check(lambda v: 0 <= v <= 1, "is not in [0, 1]")
+    )
+    maintenance_margin: float = attrs.field(
+        default=0.0, validator=_check(lambda v: 0 <= v < 1, "is not in [0, 1)")
+    )
+
+
 @attrs.frozen
 class BacktestSettings:
     initial_cash: Decimal = attrs.field(default=Decimal(1_000_000), validator=positive)
     commission: CommissionSettings = CommissionSettings()
     slippage_bps: Decimal = attrs.field(default=Decimal(2), validator=non_negative)
+    costs: CostModelSettings = CostModelSettings()
+    margin: MarginSettings = MarginSettings()
     strategy: StrategySettings = StrategySettings()
     sma_cross: SmaCrossSettings = SmaCrossSettings()
     sweep: SweepSettings = SweepSettings()

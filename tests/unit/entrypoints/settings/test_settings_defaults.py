@@ -104,6 +104,25 @@ def test_backtest_defaults(defaults: Settings) -> None:
     assert defaults.report_path == Path(".quantcli/reports/backtest.html")
 
 
+def test_extra_cost_models_and_margin_rules_are_off_by_default(defaults: Settings) -> None:
+    assert attrs.asdict(defaults.backtest.costs) == {
+        "commission_maximum_fraction": None,
+        "commission_tiers": (),
+        "spread_bps": 0.0,
+        "volume_slippage": 0.0,
+        "square_root_impact": 0.0,
+        "temporary_impact": 0.0,
+        "permanent_impact": 0.0,
+        "participation_rate": None,
+        "borrow_rate": 0.0,
+    }
+    assert attrs.asdict(defaults.backtest.margin) == {
+        "max_leverage": None,
+        "initial_margin": 0.0,
+        "maintenance_margin": 0.0,
+    }
+
+
 def test_costs_are_exact_decimals_not_binary_floats(defaults: Settings) -> None:
     assert str(defaults.backtest.commission.per_share) == "0.005"
 

@@ -94,6 +94,10 @@ WRONG_TYPES = [
     ("data_sources", "synthetic.start", "2016-13-01", "'2016-13-01' is not a date (YYYY-MM-DD)"),
     ("quantcli", "log_level", "10", "10 is not a string"),
     ("risk", "limits.restricted_symbols", "", "null is not a list"),
+    ("backtest", "costs.borrow_rate", "high", "'high' is not a number"),
+    ("backtest", "costs.participation_rate", ".inf", "inf is not a finite number"),
+    ("backtest", "costs.commission_tiers", "0.002", "0.002 is not a list"),
+    ("backtest", "margin.max_leverage", "[2]", "[2] is not a number"),
 ]
 
 OUT_OF_RANGE = [
@@ -123,6 +127,19 @@ OUT_OF_RANGE = [
     ("backtest", "strategy.long_threshold", "1.2", "1.2 is not in (0, 1)"),
     ("backtest", "strategy.short_threshold", "0.55", "0.55 is not below long_threshold 0.52"),
     ("backtest", "paper.days", "0", "0 is not positive"),
+    ("backtest", "costs.commission_maximum_fraction", "0", "0.0 is not in (0, 1]"),
+    ("backtest", "costs.spread_bps", "-1", "-1.0 is negative"),
+    ("backtest", "costs.volume_slippage", "-0.1", "-0.1 is negative"),
+    ("backtest", "costs.square_root_impact", "-1", "-1.0 is negative"),
+    ("backtest", "costs.temporary_impact", "-1", "-1.0 is negative"),
+    ("backtest", "costs.permanent_impact", "-1", "-1.0 is negative"),
+    ("backtest", "costs.participation_rate", "1.5", "1.5 is not in (0, 1]"),
+    ("backtest", "costs.participation_rate", "0", "0.0 is not in (0, 1]"),
+    ("backtest", "costs.borrow_rate", "-0.02", "-0.02 is negative"),
+    ("backtest", "margin.max_leverage", "0", "0.0 is not positive"),
+    ("backtest", "margin.initial_margin", "1.5", "1.5 is not in [0, 1]"),
+    ("backtest", "margin.maintenance_margin", "1", "1.0 is not in [0, 1)"),
+    ("backtest", "margin.maintenance_margin", "-0.25", "-0.25 is not in [0, 1)"),
 ]
 
 
@@ -234,3 +251,32 @@ def test_missing_default_file(default_config_copy: Path) -> None:
     (default_config_copy / "models.yaml").unlink()
 
     assert config_error(None) == "config/models.yaml: default config file is missing"
+
+
+@pytest.mark.parametrize(
+    ("tiers", "key", "problem"),
+    [
+        (
+            "[{from_shares: 100, per_share: 0.0035}]",
+            "costs.commission_tiers[0].from_shares",
+            "100.0 is not 0",
+        ),
+        (
+            "[{from_shares: 0, per_share: 0.0035}, {from_shares: 0, per_share: 0.002}]",
+            "costs.commission_tiers[1].from_shares",
+            "0.0 is not above the previous tier's 0.0",
+        ),
+        (
+            "[{from_shares: 0, per_share: -0.0035}]",
+            "costs.commission_tiers[0].per_share",
+            "-0.0035 is negative",
+        ),
+        ("[{from_shares: 0, rate: 0.0035}]", "costs.commission_tiers[0].rate", "unknown key"),
+    ],
+)
+def test_bad_commission_tiers_name_the_tier(
+    tmp_path: Path, write_yaml: WriteYaml, tiers: str, key: str, problem: str
+) -> None:
+    write_yaml(tmp_path / "o" / "backtest.yaml", f"costs:\n  commission_tiers: {tiers}\n")
+
+    assert config_error(tmp_path / "o").endswith(f"o/backtest.yaml: {key}: {problem}")
