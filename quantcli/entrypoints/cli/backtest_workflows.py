@@ -4,6 +4,8 @@ strategy, and parameter sweeps; each prints its metrics and writes the HTML repo
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,8 @@ from quantcli.application.run_backtest import (
     run_strategy_backtest,
 )
 from quantcli.application.train_model import OOS_PREDICTIONS_TABLE
+from quantcli.application.walk_forward import WindowMode
+from quantcli.application.walk_forward_sweep import WalkForwardSweep, walk_forward_sma_crossover
 from quantcli.entrypoints.cli.output import percent, ratio, table
 from quantcli.entrypoints.container import Container
 from quantcli.entrypoints.settings.schema import CostModelSettings, MarginSettings
@@ -70,25 +74,16 @@ def sweep(
 ) -> pd.DataFrame:
     """Sweep the SMA crossover over `grid` and print the best rows by Sharpe."""
     rules_settings = container.settings().backtest.sweep
-    rules = kernels.SignalRules(
-        fill=rules_settings.fill,  # type: ignore[arg-type]  # validated by the settings schema
-        sizing=rules_settings.sizing,  # type: ignore[arg-type]
-        commission_rate=rules_settings.commission_rate,
-        allow_short=rules_settings.allow_short,
-    )
     results = sweep_sma_crossover(
         container.bar_store(),
         fast_windows=grid["fast"],
         slow_windows=grid["slow"],
-        rules=rules,
+        rules=_sweep_rules(container),
         initial_cash=rules_settings.initial_cash,
         symbols=symbols,
     )
     path = container.settings().quantcli.data_dir / "reports" / "sweep_sma_cross.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_suffix(".csv.tmp")
-    results.to_csv(staging, index=False)
-    staging.replace(path)  # readers see the old table or the new one, never half of one
+    _write_csv(results, path)
     per_symbol = len(results) // results["symbol"].nunique()
     click.echo(
         f"Swept {per_symbol:,} (fast, slow) pairs on {results['symbol'].nunique()} symbol(s); "
@@ -113,6 +108,86 @@ def sweep(
     )
     click.echo(f"All {len(results):,} rows: {path.resolve()}")
     return results
+
+
+def walk_forward_sweep(
+    container: Container,
+    grid: Mapping[str, list[int]],
+    symbols: Sequence[str] | None,
+    *,
+    train_length: int,
+    test_length: int,
+    mode: WindowMode,
+) -> WalkForwardSweep:
+    """Walk-forward optimize the SMA crossover over `grid`; print and save each window."""
+    result = walk_forward_sma_crossover(
+        container.bar_store(),
+        fast_windows=grid["fast"],
+        slow_windows=grid["slow"],
+        rules=_sweep_rules(container),
+        initial_cash=container.settings().backtest.sweep.initial_cash,
+        train_length=train_length,
+        test_length=test_length,
+        mode=mode,
+        symbols=symbols,
+    )
+    windows = result.window_table()
+    path = container.settings().quantcli.data_dir / "reports" / "walk_forward_sma_cross.csv"
+    _write_csv(windows, path)
+    click.echo(
+        f"Walk-forward SMA crossover ({mode}, train {train_length} bars, test {test_length} "
+        f"bars): best-Sharpe pair of each training window, traded out of sample:"
+    )
+    click.echo(
+        table(
+            ("symbol", "window start", "window end", "fast", "slow", "test return"),
+            [
+                (
+                    run.symbol,
+                    f"{window.window.test.first_at:%Y-%m-%d}",
+                    f"{window.window.test.last_at:%Y-%m-%d}",
+                    pair.fast,
+                    pair.slow,
+                    percent(window.metrics["total_return"]),
+                )
+                for run in result.symbols
+                for window, pair in zip(run.walk.windows, run.pairs, strict=True)
+            ],
+        )
+    )
+    for run in result.symbols:
+        click.echo(
+            f"{run.symbol}: {len(run.walk.windows)} window(s) out of sample, "
+            f"total return {percent(run.total_return)}, Sharpe {ratio(run.sharpe)}, "
+            f"max drawdown {percent(run.max_drawdown)}"
+        )
+    click.echo(f"Windows: {path.resolve()}")
+    return result
+
+
+def _sweep_rules(container: Container) -> kernels.SignalRules:
+    rules_settings = container.settings().backtest.sweep
+    return kernels.SignalRules(
+        fill=rules_settings.fill,  # type: ignore[arg-type]  # validated by the settings schema
+        sizing=rules_settings.sizing,  # type: ignore[arg-type]
+        commission_rate=rules_settings.commission_rate,
+        allow_short=rules_settings.allow_short,
+    )
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write `frame` to a temporary file beside `path`, then rename it over `path`: readers
+    see the old table or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", newline="") as stream:
+            frame.to_csv(stream, index=False)
+        os.chmod(staging, 0o644)  # mkstemp makes it owner-only; a report is meant to be shared
+        os.replace(staging, path)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
 
 
 def _costs(container: Container) -> dict[str, Any]:

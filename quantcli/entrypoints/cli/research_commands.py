@@ -16,6 +16,7 @@ from quantcli.entrypoints.cli.strategy_options import (
     SMA_CROSS,
     load_entry_point,
     parse_grid,
+    parse_walk_forward,
 )
 
 
@@ -56,6 +57,18 @@ def train(app: AppContext, until: datetime | None) -> None:
     metavar="NAME=GRID",
     help="With --strategy sma_cross: sweep fast=START:STOP[:STEP] and slow=A,B,C (repeat).",
 )
+@click.option(
+    "--walk-forward",
+    "walk_forward",
+    metavar="TRAIN:TEST",
+    help="With --sweep: per symbol, pick the best-Sharpe pair on each TRAIN-bar window and trade "
+    "it on the next TEST bars; prints and saves the out-of-sample result per window.",
+)
+@click.option(
+    "--anchored",
+    is_flag=True,
+    help="With --walk-forward: training windows all start at the first bar (default: rolling).",
+)
 @click.option("--symbol", "symbols", multiple=True, help="Only these symbols (repeatable).")
 @click.option(
     "--report",
@@ -66,19 +79,48 @@ def train(app: AppContext, until: datetime | None) -> None:
 @click.pass_obj
 def backtest(
     app: AppContext,
+    *,
     strategy: str,
     sweep_values: tuple[str, ...],
+    walk_forward: str | None,
+    anchored: bool,
     symbols: tuple[str, ...],
     report_path: Path | None,
 ) -> None:
-    """Backtest with commission and slippage; write the HTML report, or sweep parameters."""
+    """Backtest with commission and slippage; write the HTML report, or sweep parameters
+    (optionally walk-forward: refit on each training window, trade the next test window)."""
     chosen = list(symbols) or None
+    if anchored and walk_forward is None:
+        raise click.BadParameter("--anchored needs --walk-forward", param_hint="--anchored")
+    if walk_forward is not None and not sweep_values:
+        raise click.BadParameter(
+            f"--walk-forward needs --sweep fast=... --sweep slow=... with --strategy {SMA_CROSS}",
+            param_hint="--walk-forward",
+        )
     if sweep_values:
         if strategy != SMA_CROSS:
             raise click.BadParameter(
                 f"sweeps run the {SMA_CROSS} strategy; got {strategy!r}", param_hint="--sweep"
             )
         grid = parse_grid(sweep_values, ("fast", "slow"))
+        if walk_forward is not None:
+            train_length, test_length = parse_walk_forward(walk_forward)
+            longest = max(grid["slow"])
+            if longest >= train_length:
+                raise click.BadParameter(
+                    f"{walk_forward!r}: TRAIN {train_length} must exceed the longest slow "
+                    f"window {longest}",
+                    param_hint="--walk-forward",
+                )
+            backtest_workflows.walk_forward_sweep(
+                app.container,
+                grid,
+                chosen,
+                train_length=train_length,
+                test_length=test_length,
+                mode="anchored" if anchored else "rolling",
+            )
+            return
         backtest_workflows.sweep(app.container, grid, chosen)
         return
     if strategy == MODEL:

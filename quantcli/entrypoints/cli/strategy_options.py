@@ -1,5 +1,5 @@
 """Command-line forms of strategies and parameter grids: `sma_cross`, `pkg.module:function`,
-`fast=5:200:5`, `slow=20,50,100`."""
+`fast=5:200:5`, `slow=20,50,100`, walk-forward lengths `504:126`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ MODEL = "model"
 SMA_CROSS = "sma_cross"
 _ENTRY_POINT = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 _RANGE = re.compile(r"^(\d+):(\d+)(?::(\d+))?$")
+_LENGTHS = re.compile(r"^\s*(\d+)\s*:\s*(\d+)\s*$")
 
 
 def load_entry_point(spec: str) -> Callable[..., Any]:
@@ -75,3 +76,19 @@ def _windows(name: str, spec: str) -> list[int]:
     if any(window < 1 for window in windows):
         raise click.BadParameter(f"{name}={spec}: windows must be >= 1", param_hint="--sweep")
     return windows
+
+
+def parse_walk_forward(value: str) -> tuple[int, int]:
+    """`TRAIN:TEST` bar counts, both positive, or a usage error saying what is wrong."""
+    lengths = _LENGTHS.match(value)
+    if not lengths:
+        raise click.BadParameter(
+            f"{value!r}: expected TRAIN:TEST bar counts, e.g. 504:126",
+            param_hint="--walk-forward",
+        )
+    train, test = int(lengths[1]), int(lengths[2])
+    if train < 1 or test < 1:
+        raise click.BadParameter(
+            f"{value!r}: TRAIN and TEST must both be at least 1 bar", param_hint="--walk-forward"
+        )
+    return train, test
