@@ -1,43 +1,138 @@
-//! Rolling extremes (monotonic deque), z-score, correlation and beta.
-use std::collections::VecDeque;
-
+//! Rolling extremes (van Herk / Gil-Werman blocks), z-score, correlation and beta.
 use crate::error::KernelError;
-use crate::sliding::{map_windows, Moments, Sum};
+use crate::sliding::{map_windows, Sum};
 use crate::ta_averages::{check_lengths, check_period};
+
+/// The max (`MAX`) or min of `earlier` and `later`; ties go to `later`.
+///
+/// Written as `maxsd`/`minsd` do it (one instruction, one cycle): a NaN in either argument gives
+/// an arbitrary one of them. Callers only use results whose window holds no NaN, so a NaN can
+/// only spoil summaries that are thrown away.
+#[inline(always)]
+fn pick<const MAX: bool>(earlier: f64, later: f64) -> f64 {
+    if MAX {
+        if earlier > later {
+            earlier
+        } else {
+            later
+        }
+    } else if earlier < later {
+        earlier
+    } else {
+        later
+    }
+}
+
+/// The extreme of no values: −inf for a max, +inf for a min.
+const fn neutral<const MAX: bool>() -> f64 {
+    if MAX {
+        f64::NEG_INFINITY
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// The rolling max of `high` and min of `low` span by span: calls `emit(base, highest, lowest)`
+/// for consecutive spans of a few hundred bars starting at `base`,
+/// where `highest[i]` is the max of `high[base + i + 1 - window..=base + i]` (a shorter prefix
+/// before `window - 1`) and `lowest[i]` the min of `low` there.
+///
+/// Van Herk / Gil-Werman: each window is a suffix of the previous block joined to a prefix of the
+/// current one, so three `maxsd` (or `minsd`) per value. Ties resolve to the newest value; a
+/// window holding a NaN gives an arbitrary value, which callers replace by NaN.
+#[inline(always)]
+pub(crate) fn for_each_high_low_block(
+    high: &[f64],
+    low: &[f64],
+    window: usize,
+    mut emit: impl FnMut(usize, &[f64], &[f64]),
+) {
+    debug_assert_eq!(high.len(), low.len());
+    let mut suffix_high = vec![f64::NEG_INFINITY; window + 1];
+    let mut suffix_low = vec![f64::INFINITY; window + 1];
+    // Whole windows per call of `emit`, a few hundred bars, so its loops run long enough to pay.
+    let span = window * 256usize.div_ceil(window);
+    let mut highest = vec![0.0; span];
+    let mut lowest = vec![0.0; span];
+    let spans = high.chunks(span).zip(low.chunks(span));
+    for (index, (span_high, span_low)) in spans.enumerate() {
+        let blocks = span_high
+            .chunks(window)
+            .zip(span_low.chunks(window))
+            .zip(highest.chunks_mut(window).zip(lowest.chunks_mut(window)));
+        for ((block_high, block_low), (highest, lowest)) in blocks {
+            let len = block_high.len();
+            let mut prefix = f64::NEG_INFINITY;
+            let maxima = block_high.iter().zip(&suffix_high[1..=len]);
+            for (slot, (&h, &earlier)) in highest.iter_mut().zip(maxima) {
+                prefix = pick::<true>(prefix, h);
+                *slot = pick::<true>(earlier, prefix);
+            }
+            let mut prefix = f64::INFINITY;
+            let minima = block_low.iter().zip(&suffix_low[1..=len]);
+            for (slot, (&l, &earlier)) in lowest.iter_mut().zip(minima) {
+                prefix = pick::<false>(prefix, l);
+                *slot = pick::<false>(earlier, prefix);
+            }
+            let mut back = f64::NEG_INFINITY;
+            for (&h, slot) in block_high.iter().zip(&mut suffix_high).rev() {
+                back = pick::<true>(h, back);
+                *slot = back;
+            }
+            let mut back = f64::INFINITY;
+            for (&l, slot) in block_low.iter().zip(&mut suffix_low).rev() {
+                back = pick::<false>(l, back);
+                *slot = back;
+            }
+        }
+        let len = span_high.len();
+        emit(index * span, &highest[..len], &lowest[..len]);
+    }
+}
+
+/// Whether any value is NaN: `|`, not `||`, so the scan is branch-free and vectorises.
+#[inline(always)]
+pub(crate) fn any_nan(values: &[f64]) -> bool {
+    values.iter().fold(false, |nan, v| nan | v.is_nan())
+}
 
 /// Writes the max (`MAX`) or min of each `window`-long window to `out`, O(1) per value.
 ///
 /// NaN before index `window - 1` and for windows holding a NaN.
 pub fn rolling_extreme<const MAX: bool>(values: &[f64], window: usize, out: &mut [f64]) {
-    // Indices whose values decrease (MAX) or increase from front to back; the front is the answer.
-    let mut deque: VecDeque<usize> = VecDeque::with_capacity(window + 1);
-    let mut last_nan: Option<usize> = None;
-    for (t, &value) in values.iter().enumerate() {
-        if value.is_nan() {
-            last_nan = Some(t);
-        } else {
-            while let Some(&back) = deque.back() {
-                let dominated = if MAX {
-                    values[back] <= value
-                } else {
-                    values[back] >= value
-                };
-                if !dominated {
-                    break;
-                }
-                deque.pop_back();
+    // Van Herk / Gil-Werman blocks, as in `for_each_high_low_block`, for one series.
+    let mut suffix = vec![neutral::<MAX>(); window + 1];
+    // The first index whose window holds no NaN (so far).
+    let mut clean_from = window - 1;
+    let blocks = values.chunks(window).zip(out.chunks_mut(window));
+    for (index, (block, slots)) in blocks.enumerate() {
+        let base = index * window;
+        let mut prefix = neutral::<MAX>();
+        let earlier = &suffix[1..=block.len()];
+        if clean_from <= base && !any_nan(block) {
+            // The common case: every window ending in this block is clean.
+            for ((&value, slot), &earlier) in block.iter().zip(slots.iter_mut()).zip(earlier) {
+                prefix = pick::<MAX>(prefix, value);
+                *slot = pick::<MAX>(earlier, prefix);
             }
-            deque.push_back(t);
+        } else {
+            for (offset, ((&value, slot), &earlier)) in
+                block.iter().zip(slots.iter_mut()).zip(earlier).enumerate()
+            {
+                let t = base + offset;
+                prefix = pick::<MAX>(prefix, value);
+                if value.is_nan() {
+                    clean_from = t + window;
+                }
+                let extreme = pick::<MAX>(earlier, prefix);
+                *slot = if t >= clean_from { extreme } else { f64::NAN };
+            }
         }
-        if deque.front().is_some_and(|&front| front + window <= t) {
-            deque.pop_front();
+        let mut back = neutral::<MAX>();
+        for (&value, slot) in block.iter().zip(&mut suffix).rev() {
+            back = pick::<MAX>(value, back);
+            *slot = back;
         }
-        let warm = t + 1 >= window;
-        let clean = last_nan.is_none_or(|nan| nan + window <= t);
-        out[t] = match deque.front() {
-            Some(&front) if warm && clean => values[front],
-            _ => f64::NAN,
-        };
     }
 }
 
@@ -80,61 +175,65 @@ pub fn rolling_zscore(
     Ok(())
 }
 
-/// Count, means, squared deviations and co-deviation of a run of (x, y) pairs.
+/// Squared deviations and co-deviation of one window of (x, y) pairs.
 #[derive(Clone, Copy, Debug)]
 struct CoMoments {
-    count: f64,
-    mean_x: f64,
-    mean_y: f64,
     m2x: f64,
     m2y: f64,
     cxy: f64,
 }
 
-impl CoMoments {
-    const EMPTY: Self = CoMoments {
-        count: 0.0,
-        mean_x: 0.0,
-        mean_y: 0.0,
-        m2x: 0.0,
-        m2y: 0.0,
-        cxy: 0.0,
-    };
+/// Sums of deviations from a shift `(cx, cy)`: Σdx, Σdy, Σdx², Σdy², Σdx·dy.
+#[derive(Clone, Copy, Debug, Default)]
+struct ShiftedSums([f64; 5]);
 
+impl ShiftedSums {
     #[inline(always)]
-    fn push(self, x: f64, y: f64, recip_count: f64) -> Self {
-        let dx = x - self.mean_x;
-        let dy = y - self.mean_y;
-        let mean_x = self.mean_x + dx * recip_count;
-        let mean_y = self.mean_y + dy * recip_count;
-        CoMoments {
-            count: self.count + 1.0,
-            mean_x,
-            mean_y,
-            m2x: self.m2x + dx * (x - mean_x),
-            m2y: self.m2y + dy * (y - mean_y),
-            cxy: self.cxy + dx * (y - mean_y),
-        }
+    fn push(self, dx: f64, dy: f64) -> Self {
+        let [sx, sy, sxx, syy, sxy] = self.0;
+        ShiftedSums([
+            sx + dx,
+            sy + dy,
+            sxx + dx * dx,
+            syy + dy * dy,
+            sxy + dx * dy,
+        ])
     }
 
     #[inline(always)]
-    fn merge(self, later: Self, later_share: f64) -> Self {
-        let dx = later.mean_x - self.mean_x;
-        let dy = later.mean_y - self.mean_y;
-        let weight = self.count * later_share;
+    fn merge(self, later: Self) -> Self {
+        let (a, b) = (self.0, later.0);
+        ShiftedSums([
+            a[0] + b[0],
+            a[1] + b[1],
+            a[2] + b[2],
+            a[3] + b[3],
+            a[4] + b[4],
+        ])
+    }
+
+    /// The co-moments of the pairs summed, given 1 / their count; a hair of rounding below zero
+    /// becomes zero.
+    #[inline(always)]
+    fn co_moments(self, recip_count: f64) -> CoMoments {
+        let [sx, sy, sxx, syy, sxy] = self.0;
+        let (mx, my) = (sx * recip_count, sy * recip_count);
+        let non_negative = |m: f64| if m < 0.0 { 0.0 } else { m };
         CoMoments {
-            count: self.count + later.count,
-            mean_x: self.mean_x + dx * later_share,
-            mean_y: self.mean_y + dy * later_share,
-            m2x: self.m2x + later.m2x + dx * dx * weight,
-            m2y: self.m2y + later.m2y + dy * dy * weight,
-            cxy: self.cxy + later.cxy + dx * dy * weight,
+            m2x: non_negative(sxx - sx * mx),
+            m2y: non_negative(syy - sy * my),
+            cxy: sxy - sx * my,
         }
     }
 }
 
-/// `finish(co-moments of the window ending at t)` for every t, as `sliding::map_windows` does
-/// for one series: blocks of `window` pairs, suffix and prefix summaries built from scratch.
+/// `finish(co-moments of the window ending at t)` for every t, in blocks of `window` pairs like
+/// `sliding::map_windows`: each window is a suffix of the previous block joined to a prefix of the
+/// current one.
+///
+/// Every sum is of deviations from the first pair of the current block, which lies inside every
+/// window ending in that block. So Σdx² ≤ (2·window + 1)·m2x and `Σdx² − (Σdx)²/n` loses at most a
+/// few dozen ulps however far the series sits from zero (no E[x²] − E[x]² cancellation).
 fn map_pair_windows(
     xs: &[f64],
     ys: &[f64],
@@ -143,33 +242,29 @@ fn map_pair_windows(
     finish: impl Fn(CoMoments) -> f64,
 ) {
     out[..window - 1].fill(f64::NAN);
-    let recip: Vec<f64> = (0..=window).map(|c| 1.0 / c as f64).collect();
-    let share: Vec<f64> = (1..=window).map(|c| c as f64 / window as f64).collect();
-    let mut suffix = vec![CoMoments::EMPTY; window + 1];
-    let n = xs.len();
-    let mut block_start = 0;
-    while block_start < n {
-        let block_end = (block_start + window).min(n);
-        let mut prefix = CoMoments::EMPTY;
-        for t in block_start..block_end {
-            let offset = t - block_start;
-            prefix = prefix.push(xs[t], ys[t], recip[offset + 1]);
-            if offset + 1 == window {
-                out[t] = finish(prefix);
-            } else if block_start > 0 {
-                out[t] = finish(suffix[offset + 1].merge(prefix, share[offset]));
+    let recip_count = 1.0 / window as f64;
+    // suffix[i]: the previous block's pairs from offset i on, shifted by this block's first pair.
+    let mut suffix = vec![ShiftedSums::default(); window + 1];
+    let blocks = xs.chunks(window).zip(ys.chunks(window));
+    for (index, ((bx, by), slots)) in blocks.zip(out.chunks_mut(window)).enumerate() {
+        let (cx, cy) = (bx[0], by[0]);
+        let mut prefix = ShiftedSums::default();
+        let pairs = bx.iter().zip(by).zip(slots).zip(&suffix[1..]);
+        for (offset, (((&x, &y), slot), &earlier)) in pairs.enumerate() {
+            prefix = prefix.push(x - cx, y - cy);
+            if index > 0 || offset + 1 == window {
+                *slot = finish(earlier.merge(prefix).co_moments(recip_count));
             }
         }
-        if block_end - block_start == window {
-            let mut back = CoMoments::EMPTY;
-            suffix[window] = CoMoments::EMPTY;
-            for offset in (0..window).rev() {
-                let t = block_start + offset;
-                back = back.push(xs[t], ys[t], recip[window - offset]);
-                suffix[offset] = back;
+        let next = (index + 1) * window;
+        if bx.len() == window && next < xs.len() {
+            let (cx, cy) = (xs[next], ys[next]);
+            let mut back = ShiftedSums::default();
+            for ((&x, &y), slot) in bx.iter().zip(by).zip(suffix.iter_mut()).rev() {
+                back = back.push(x - cx, y - cy);
+                *slot = back;
             }
         }
-        block_start = block_end;
     }
 }
 
@@ -197,11 +292,4 @@ pub fn rolling_beta(
     check_period("window", window, 2, asset.len())?;
     map_pair_windows(benchmark, asset, window, out, |m| m.cxy / m.m2x);
     Ok(())
-}
-
-/// Rolling standard deviation helper reused by Bollinger Bands: population std of each window.
-pub(crate) fn population_std(values: &[f64], window: usize, out: &mut [f64]) {
-    out[..window - 1].fill(f64::NAN);
-    let w = window as f64;
-    map_windows(values, window, out, |m: Moments| (m.m2 / w).sqrt());
 }

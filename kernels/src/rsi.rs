@@ -1,5 +1,7 @@
 //! Wilder's relative strength index, as TA-Lib computes it.
+use crate::ema::smooth_pairs;
 use crate::error::KernelError;
+use crate::series::avx2_dispatch;
 use crate::series::{check_series, first_non_nan};
 
 /// Changes smoothed per batch before their indices are computed together.
@@ -40,23 +42,35 @@ pub fn rsi(close: &[f64], period: usize, out: &mut [f64]) -> Result<(), KernelEr
         &close[first_output + 1..],
         &close[first_output..close.len() - 1],
     );
-    // The smoothing is sequential, the division into an index is not: run the chain over a
-    // block into buffers, then finish the block in a loop the compiler vectorises.
-    let (mut gains, mut totals) = ([0.0; BLOCK], [0.0; BLOCK]);
+    // Per block: the changes split into gains and losses, both smoothed side by side with a short
+    // chain (`smooth_pairs`), then the indices in a loop the compiler vectorises.
+    let mut changes = [[0.0; 2]; BLOCK];
+    let mut averages = [[0.0; 2]; BLOCK];
+    let mut level = [gain, loss];
     let slots = out[first_output + 1..].chunks_mut(BLOCK);
     for ((later, earlier), slots) in later.chunks(BLOCK).zip(earlier.chunks(BLOCK)).zip(slots) {
-        for (i, (&now, &before)) in later.iter().zip(earlier).enumerate() {
+        let len = later.len();
+        for (pair, (&now, &before)) in changes.iter_mut().zip(later.iter().zip(earlier)) {
             let (up, down) = split_change(now - before);
-            gain = gain * keep + up * weight;
-            loss = loss * keep + down * weight;
-            gains[i] = gain;
-            totals[i] = gain + loss;
+            *pair = [up, down];
         }
-        for (slot, (&gain, &total)) in slots.iter_mut().zip(gains.iter().zip(&totals)) {
-            *slot = strength_index(gain, total);
-        }
+        level = smooth_pairs(level, keep, weight, &changes[..len], &mut averages[..len]);
+        indices(slots, &averages[..len]);
     }
     Ok(())
+}
+
+/// `strength_index` of each (average gain, average loss) pair.
+#[inline(always)]
+fn indices_generic(slots: &mut [f64], averages: &[[f64; 2]]) {
+    for (slot, &[gain, loss]) in slots.iter_mut().zip(averages) {
+        *slot = strength_index(gain, gain + loss);
+    }
+}
+
+avx2_dispatch! {
+    /// `indices_generic`, with AVX2 where the CPU has it.
+    fn indices(slots: &mut [f64], averages: &[[f64; 2]]) -> () = indices_generic
 }
 
 /// (gain, loss) of one change; a NaN or infinite change makes both NaN, poisoning the averages.

@@ -32,3 +32,27 @@ pub fn first_non_nan(values: &[f64]) -> usize {
         .position(|v| !v.is_nan())
         .unwrap_or(values.len())
 }
+
+/// Defines `$name`, a function that runs the `#[inline(always)]` function `$generic` compiled for
+/// AVX2 when the CPU has it: twice the lanes for the loops in it that vectorise. No FMA: the same
+/// IEEE operations in the same order, so the same bits either way.
+macro_rules! avx2_dispatch {
+    ($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty = $generic:path) => {
+        $(#[$doc])*
+        fn $name($($arg: $ty),*) -> $ret {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2")]
+                fn avx2($($arg: $ty),*) -> $ret {
+                    $generic($($arg),*)
+                }
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU supports AVX2, checked just above.
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            $generic($($arg),*)
+        }
+    };
+}
+pub(crate) use avx2_dispatch;

@@ -3,7 +3,8 @@
 //! WMA restarts after every NaN gap (an output is NaN when its window holds a NaN); the EMA-based
 //! ones never forget a NaN, like `ema`. Leading NaNs are skipped as TA-Lib does.
 use crate::error::KernelError;
-use crate::gaps::{by_runs, lead, until_gap};
+use crate::gaps::lead;
+use crate::series::first_non_nan;
 
 /// Checks that every input has the length of the first and every output too.
 pub fn check_lengths(
@@ -51,73 +52,43 @@ pub fn check_period(
     Ok(())
 }
 
-/// TA-Lib's EMA over NaN-free values: seeded at `period - 1` with the mean of the first `period`.
-pub(crate) fn ema_clean(values: &[f64], period: usize, out: &mut [f64]) {
-    if !lead(out, period - 1) {
-        return;
-    }
-    let alpha = 2.0 / (period + 1) as f64;
-    let keep = 1.0 - alpha;
-    let mut level = values[..period].iter().sum::<f64>() / period as f64;
-    out[period - 1] = level;
-    for (slot, &value) in out[period..].iter_mut().zip(&values[period..]) {
-        level = level * keep + value * alpha;
-        *slot = level;
-    }
-}
-
-/// TA-Lib's running-sum SMA over NaN-free values (same operation order as `TA_INT_SMA`).
-pub(crate) fn sma_clean(values: &[f64], period: usize, out: &mut [f64]) {
-    if !lead(out, period - 1) {
-        return;
-    }
-    let divisor = period as f64;
-    let mut total: f64 = values[..period - 1].iter().sum();
-    for t in period - 1..values.len() {
-        total += values[t];
-        out[t] = total / divisor;
-        total -= values[t + 1 - period];
-    }
-}
-
 /// Weighted moving average (weights 1..=period, newest heaviest), TA-Lib's running sums.
 pub fn wma(values: &[f64], period: usize, out: &mut [f64]) -> Result<(), KernelError> {
     check_lengths(&[("values", values)], &[out])?;
     check_period("period", period, 1, values.len())?;
-    by_runs([values], [out], |[x], [out]| wma_clean(x, period, out));
-    Ok(())
-}
-
-fn wma_clean(x: &[f64], period: usize, out: &mut [f64]) {
-    if !lead(out, period - 1) {
-        return;
-    }
+    // One pass; the running sums (TA-Lib's order) restart after each NaN, `seen` counting the
+    // values of the current clean run.
     let divider = (period * (period + 1) / 2) as f64;
-    let (mut weighted, mut plain) = (0.0, 0.0);
-    for (i, &v) in x[..period - 1].iter().enumerate() {
-        plain += v;
-        weighted += v * (i + 1) as f64;
-    }
     let p = period as f64;
-    let mut trailing = 0.0;
-    for t in period - 1..x.len() {
-        let v = x[t];
-        plain += v;
-        plain -= trailing;
-        weighted += v * p;
-        trailing = x[t + 1 - period];
-        out[t] = weighted / divider;
-        weighted -= plain;
+    let (mut weighted, mut plain, mut trailing) = (0.0, 0.0, 0.0);
+    let mut seen = 0usize;
+    for t in 0..values.len() {
+        let v = values[t];
+        if v.is_nan() {
+            (weighted, plain, trailing, seen) = (0.0, 0.0, 0.0, 0);
+            out[t] = f64::NAN;
+        } else if seen + 1 < period {
+            plain += v;
+            seen += 1;
+            weighted += v * seen as f64;
+            out[t] = f64::NAN;
+        } else {
+            plain += v;
+            plain -= trailing;
+            weighted += v * p;
+            trailing = values[t + 1 - period];
+            out[t] = weighted / divider;
+            weighted -= plain;
+        }
     }
+    Ok(())
 }
 
 /// Double EMA: 2·EMA − EMA(EMA); first value at `2·(period − 1)`.
 pub fn dema(values: &[f64], period: usize, out: &mut [f64]) -> Result<(), KernelError> {
     check_lengths(&[("values", values)], &[out])?;
     check_period("period", period, 1, values.len())?;
-    until_gap([values], [out], |[x], [out]| {
-        layered_ema(x, period, 2, out);
-    });
+    layered_ema(values, period, 2, out);
     Ok(())
 }
 
@@ -125,25 +96,33 @@ pub fn dema(values: &[f64], period: usize, out: &mut [f64]) -> Result<(), Kernel
 pub fn tema(values: &[f64], period: usize, out: &mut [f64]) -> Result<(), KernelError> {
     check_lengths(&[("values", values)], &[out])?;
     check_period("period", period, 1, values.len())?;
-    until_gap([values], [out], |[x], [out]| {
-        layered_ema(x, period, 3, out);
-    });
+    layered_ema(values, period, 3, out);
     Ok(())
 }
 
-/// EMA of EMA (of EMA), each layer seeded by the mean of its first `period` inputs, in one pass.
-fn layered_ema(x: &[f64], period: usize, layers: usize, out: &mut [f64]) {
-    let first = layers * (period - 1);
-    if !lead(out, first) {
+/// EMA of EMA (of EMA), each layer seeded by the mean of its first `period` inputs, in one pass
+/// from the first non-NaN value (TA-Lib skips leading NaNs).
+///
+/// A later NaN needs no check: it turns every level NaN for good, so every output after it is
+/// NaN, as an EMA that never forgets a NaN should be.
+fn layered_ema(values: &[f64], period: usize, layers: usize, out: &mut [f64]) {
+    let start = first_non_nan(values);
+    let first = start + layers * (period - 1);
+    if first >= values.len() {
+        out.fill(f64::NAN);
         return;
     }
+    out[..first].fill(f64::NAN);
+    let x = &values[start..];
+    let out = &mut out[start..];
+    let first = first - start;
     let alpha = 2.0 / (period + 1) as f64;
     let keep = 1.0 - alpha;
     let p = period as f64;
-    // levels[k] is layer k's EMA; sums[k] gathers its seed while it warms up.
+    // Warm-up up to the last layer's seed: levels[k] is layer k's EMA; sums[k] gathers its seed.
     let mut levels = [0.0f64; 3];
     let mut sums = [0.0f64; 3];
-    for (t, &value) in x.iter().enumerate() {
+    for (t, &value) in x[..=first].iter().enumerate() {
         let mut input = value;
         for k in 0..layers {
             let seed_at = (k + 1) * (period - 1);
@@ -162,11 +141,24 @@ fn layered_ema(x: &[f64], period: usize, layers: usize, out: &mut [f64]) {
             }
             input = levels[k];
         }
-        if t >= first {
-            out[t] = match layers {
-                2 => 2.0 * levels[0] - levels[1],
-                _ => 3.0 * levels[0] - 3.0 * levels[1] + levels[2],
-            };
+    }
+    let [mut l0, mut l1, mut l2] = levels;
+    let (head, tail) = out.split_at_mut(first + 1);
+    let rest = tail.iter_mut().zip(&x[first + 1..]);
+    if layers == 2 {
+        head[first] = 2.0 * l0 - l1;
+        for (slot, &value) in rest {
+            l0 = l0 * keep + value * alpha;
+            l1 = l1 * keep + l0 * alpha;
+            *slot = 2.0 * l0 - l1;
+        }
+    } else {
+        head[first] = 3.0 * l0 - 3.0 * l1 + l2;
+        for (slot, &value) in rest {
+            l0 = l0 * keep + value * alpha;
+            l1 = l1 * keep + l0 * alpha;
+            l2 = l2 * keep + l1 * alpha;
+            *slot = 3.0 * l0 - 3.0 * l1 + l2;
         }
     }
 }
@@ -194,10 +186,20 @@ pub fn macd(
             reason: format!("must not exceed slow_period {slow}, got {fast}"),
         });
     }
-    until_gap(
-        [values],
-        [line_out, signal_out, hist_out],
-        |[x], [line, sig, hist]| macd_clean(x, fast, slow, signal, line, sig, hist),
+    // From the first non-NaN value; a later NaN turns both EMAs NaN for good, so every output
+    // after it is NaN without a check.
+    let start = first_non_nan(values);
+    line_out[..start].fill(f64::NAN);
+    signal_out[..start].fill(f64::NAN);
+    hist_out[..start].fill(f64::NAN);
+    macd_clean(
+        &values[start..],
+        fast,
+        slow,
+        signal,
+        &mut line_out[start..],
+        &mut signal_out[start..],
+        &mut hist_out[start..],
     );
     Ok(())
 }

@@ -4,8 +4,9 @@
 //! warm-up starts again after each gap (TA-Lib only skips leading NaNs).
 use crate::error::KernelError;
 use crate::gaps::{by_runs, lead, ta_is_zero};
-use crate::rolling::rolling_extreme;
-use crate::ta_averages::{check_lengths, check_period, sma_clean};
+use crate::rolling::{any_nan, for_each_high_low_block};
+use crate::series::avx2_dispatch;
+use crate::ta_averages::{check_lengths, check_period};
 
 /// TA-Lib's STOCH with SMA smoothing: slow %K = SMA(fast %K, slowk), slow %D = SMA(slow %K, slowd).
 ///
@@ -30,40 +31,86 @@ pub fn stoch(
     check_period("fastk_period", fastk, 1, len)?;
     check_period("slowk_period", slowk, 1, len)?;
     check_period("slowd_period", slowd, 1, len)?;
-    by_runs([high, low, close], [k_out, d_out], |[h, l, c], [k, d]| {
-        let n = c.len();
-        let mut fast = vec![f64::NAN; n];
-        if !lead(k, fastk - 1 + slowk - 1 + slowd - 1) {
-            d.fill(f64::NAN);
-            return;
+    // One pass: window extremes by blocks, the two SMAs as running sums restarted after each gap
+    // (TA-Lib's `TA_INT_SMA` operation order), so no temporaries.
+    let mut slow_k = RunningMean::new(slowk);
+    let mut slow_d = RunningMean::new(slowd);
+    let mut fast_from = fastk - 1;
+    for_each_high_low_block(high, low, fastk, |base, highest, lowest| {
+        for (offset, (&highest, &lowest)) in highest.iter().zip(lowest).enumerate() {
+            let t = base + offset;
+            let (mut k, mut d) = (f64::NAN, f64::NAN);
+            if high[t].is_nan() || low[t].is_nan() || close[t].is_nan() {
+                slow_k.reset();
+                slow_d.reset();
+                fast_from = t + fastk;
+            } else if t >= fast_from {
+                let diff = (highest - lowest) / 100.0;
+                let fast = if diff != 0.0 {
+                    (close[t] - lowest) / diff
+                } else {
+                    0.0
+                };
+                if let Some(slow) = slow_k.push(fast) {
+                    if let Some(signal) = slow_d.push(slow) {
+                        (k, d) = (slow, signal);
+                    }
+                }
+            }
+            k_out[t] = k;
+            d_out[t] = d;
         }
-        percent_k(h, l, c, fastk, &mut fast);
-        let first_fast = fastk - 1;
-        let mut slow = vec![f64::NAN; n];
-        sma_clean(&fast[first_fast..], slowk, &mut slow[first_fast..]);
-        let first_slow = first_fast + slowk - 1;
-        d[..first_slow].fill(f64::NAN);
-        sma_clean(&slow[first_slow..], slowd, &mut d[first_slow..]);
-        let first = first_slow + slowd - 1;
-        k[first..].copy_from_slice(&slow[first..]);
-        d[..first].fill(f64::NAN);
     });
     Ok(())
 }
 
-fn percent_k(h: &[f64], l: &[f64], c: &[f64], period: usize, out: &mut [f64]) {
-    let n = c.len();
-    let mut highest = vec![f64::NAN; n];
-    let mut lowest = vec![f64::NAN; n];
-    rolling_extreme::<true>(h, period, &mut highest);
-    rolling_extreme::<false>(l, period, &mut lowest);
-    for t in period - 1..n {
-        let diff = (highest[t] - lowest[t]) / 100.0;
-        out[t] = if diff != 0.0 {
-            (c[t] - lowest[t]) / diff
-        } else {
-            0.0
-        };
+/// TA-Lib's running-sum SMA fed one value at a time: `total += x; mean = total / n; total -= oldest`.
+struct RunningMean {
+    ring: Vec<f64>,
+    next: usize,
+    seen: usize,
+    total: f64,
+    divisor: f64,
+}
+
+impl RunningMean {
+    /// `Iterator::sum`'s start, so the warm-up sum rounds exactly as a plain `.sum()` does.
+    const SUM_START: f64 = -0.0;
+
+    fn new(period: usize) -> Self {
+        RunningMean {
+            ring: vec![0.0; period],
+            next: 0,
+            seen: 0,
+            total: Self::SUM_START,
+            divisor: period as f64,
+        }
+    }
+
+    fn reset(&mut self) {
+        self.next = 0;
+        self.seen = 0;
+        self.total = Self::SUM_START;
+    }
+
+    /// The mean of the last `period` values, once `period` values have been pushed.
+    #[inline(always)]
+    fn push(&mut self, value: f64) -> Option<f64> {
+        let period = self.ring.len();
+        self.total += value;
+        self.ring[self.next] = value;
+        self.next += 1;
+        if self.next == period {
+            self.next = 0;
+        }
+        if self.seen + 1 < period {
+            self.seen += 1;
+            return None;
+        }
+        let mean = self.total / self.divisor;
+        // The ring slot after the newest holds the oldest value of this window.
+        self.total -= self.ring[self.next];
+        Some(mean)
     }
 }
 
@@ -77,25 +124,59 @@ pub fn willr(
 ) -> Result<(), KernelError> {
     check_lengths(&[("high", high), ("low", low), ("close", close)], &[out])?;
     check_period("period", period, 1, high.len())?;
-    by_runs([high, low, close], [out], |[h, l, c], [out]| {
-        if !lead(out, period - 1) {
+    // Fused: NaN until `period` bars after the last gap in any input (the warm-up restarts).
+    let mut clean_from = period - 1;
+    for_each_high_low_block(high, low, period, |base, highest, lowest| {
+        let end = base + highest.len();
+        let (h, l, c) = (&high[base..end], &low[base..end], &close[base..end]);
+        if clean_from <= base && !any_nan(h) && !any_nan(l) && !any_nan(c) {
+            williams_block(&mut out[base..end], highest, lowest, c);
             return;
         }
-        let n = c.len();
-        let mut highest = vec![f64::NAN; n];
-        let mut lowest = vec![f64::NAN; n];
-        rolling_extreme::<true>(h, period, &mut highest);
-        rolling_extreme::<false>(l, period, &mut lowest);
-        for t in period - 1..n {
-            let diff = (highest[t] - lowest[t]) / -100.0;
-            out[t] = if diff != 0.0 {
-                (highest[t] - c[t]) / diff
+        let extremes = highest.iter().zip(lowest);
+        let slots = out[base..end].iter_mut().zip(c);
+        let bars = slots.zip(h.iter().zip(l)).zip(extremes);
+        for (offset, (((slot, &c), (&h, &l)), (&highest, &lowest))) in bars.enumerate() {
+            let t = base + offset;
+            if h.is_nan() || l.is_nan() || c.is_nan() {
+                clean_from = t + period;
+            }
+            *slot = if t >= clean_from {
+                williams(highest, lowest, c)
             } else {
-                0.0
+                f64::NAN
             };
         }
     });
     Ok(())
+}
+
+/// −100·(highest − close) / (highest − lowest); 0 for an empty range (TA-Lib's WILLR).
+#[inline(always)]
+fn williams(highest: f64, lowest: f64, close: f64) -> f64 {
+    let diff = (highest - lowest) / -100.0;
+    // Divide unconditionally and select: branch-free, so loops over it vectorise.
+    let index = (highest - close) / diff;
+    if diff != 0.0 {
+        index
+    } else {
+        0.0
+    }
+}
+
+/// `williams` over a block of clean windows.
+#[inline(always)]
+fn williams_block_generic(slots: &mut [f64], highest: &[f64], lowest: &[f64], close: &[f64]) {
+    let bars = highest.iter().zip(lowest).zip(close);
+    for (slot, ((&highest, &lowest), &close)) in slots.iter_mut().zip(bars) {
+        *slot = williams(highest, lowest, close);
+    }
+}
+
+avx2_dispatch! {
+    /// `williams_block_generic`, with AVX2 where the CPU has it.
+    fn williams_block(slots: &mut [f64], highest: &[f64], lowest: &[f64], close: &[f64]) -> ()
+        = williams_block_generic
 }
 
 /// Rate of change in percent: 100·(x[t] / x[t − period] − 1); 0 for a zero base, as TA-Lib.
@@ -106,16 +187,24 @@ pub fn roc(values: &[f64], period: usize, out: &mut [f64]) -> Result<(), KernelE
     check_period("period", period, 1, values.len())?;
     let (head, rest) = out.split_at_mut(period);
     head.fill(f64::NAN);
-    for ((slot, &now), &base) in rest.iter_mut().zip(&values[period..]).zip(values) {
-        *slot = if base != 0.0 {
-            ((now / base) - 1.0) * 100.0
-        } else if now.is_nan() {
-            f64::NAN
-        } else {
-            0.0
-        };
-    }
+    rates_of_change(rest, &values[period..], values);
     Ok(())
+}
+
+/// `slot = 100·(now / base − 1)`, 0 for a zero base (NaN if `now` is NaN), branch-free.
+#[inline(always)]
+fn rates_of_change_generic(slots: &mut [f64], now: &[f64], base: &[f64]) {
+    for ((slot, &now), &base) in slots.iter_mut().zip(now).zip(base) {
+        let change = ((now / base) - 1.0) * 100.0;
+        // Selects the compiler vectorises: NaN `now` gives NaN either way.
+        let zero_base = if now.is_nan() { f64::NAN } else { 0.0 };
+        *slot = if base != 0.0 { change } else { zero_base };
+    }
+}
+
+avx2_dispatch! {
+    /// `rates_of_change_generic`, with AVX2 where the CPU has it.
+    fn rates_of_change(slots: &mut [f64], now: &[f64], base: &[f64]) -> () = rates_of_change_generic
 }
 
 /// Momentum: x[t] − x[t − period]; NaN when either end is NaN.
@@ -184,41 +273,54 @@ pub fn mfi(
         &[out],
     )?;
     check_period("period", period, 1, high.len())?;
-    by_runs([high, low, close, volume], [out], |[h, l, c, v], [out]| {
-        if !lead(out, period) {
-            return;
+    // One pass, restarting after each gap: `seen` counts the bars of the current clean run.
+    let mut flows = vec![(0.0f64, 0.0f64); period];
+    let (mut positive, mut negative) = (0.0, 0.0);
+    let (mut seen, mut slot) = (0usize, 0usize);
+    let mut previous = 0.0;
+    for t in 0..close.len() {
+        let (h, l, c, v) = (high[t], low[t], close[t], volume[t]);
+        if h.is_nan() || l.is_nan() || c.is_nan() || v.is_nan() {
+            (positive, negative, seen, slot) = (0.0, 0.0, 0, 0);
+            out[t] = f64::NAN;
+            continue;
         }
-        let mut flows = vec![(0.0f64, 0.0f64); period];
-        let (mut positive, mut negative) = (0.0, 0.0);
-        let mut previous = (h[0] + l[0] + c[0]) / 3.0;
-        for t in 1..c.len() {
-            let slot = (t - 1) % period;
-            if t > period {
-                positive -= flows[slot].0;
-                negative -= flows[slot].1;
-            }
-            let typical = (h[t] + l[t] + c[t]) / 3.0;
-            let change = typical - previous;
+        let typical = (h + l + c) / 3.0;
+        if seen == 0 {
             previous = typical;
-            let flow = typical * v[t];
-            flows[slot] = if change < 0.0 {
-                negative += flow;
-                (0.0, flow)
-            } else if change > 0.0 {
-                positive += flow;
-                (flow, 0.0)
-            } else {
-                (0.0, 0.0)
-            };
-            if t >= period {
-                let total = positive + negative;
-                out[t] = if ta_is_zero(total) {
-                    0.0
-                } else {
-                    100.0 * (positive / total)
-                };
-            }
+            seen = 1;
+            out[t] = f64::NAN;
+            continue;
         }
-    });
+        if seen > period {
+            positive -= flows[slot].0;
+            negative -= flows[slot].1;
+        }
+        let change = typical - previous;
+        previous = typical;
+        let flow = typical * v;
+        // Selects, not branches: the sign of a change is a coin flip. Adding 0.0 to a sum that
+        // starts at +0.0 never changes it.
+        let down = if change < 0.0 { flow } else { 0.0 };
+        let up = if change > 0.0 { flow } else { 0.0 };
+        negative += down;
+        positive += up;
+        flows[slot] = (up, down);
+        slot += 1;
+        if slot == period {
+            slot = 0;
+        }
+        out[t] = if seen >= period {
+            let total = positive + negative;
+            if ta_is_zero(total) {
+                0.0
+            } else {
+                100.0 * (positive / total)
+            }
+        } else {
+            f64::NAN
+        };
+        seen += 1;
+    }
     Ok(())
 }

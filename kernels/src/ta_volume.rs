@@ -1,6 +1,9 @@
 //! Volume indicators: TA-Lib's OBV and A/D line, rolling and per-session VWAP.
 use crate::error::KernelError;
-use crate::gaps::until_gap;
+use crate::series::avx2_dispatch;
+
+/// Bars per block of flows computed ahead of the running sum.
+const BLOCK: usize = 256;
 use crate::sliding::{map_windows, Sum};
 use crate::ta_averages::{check_lengths, check_period};
 
@@ -9,21 +12,32 @@ use crate::ta_averages::{check_lengths, check_period};
 /// Cumulative, so NaN from the first NaN (in either input) after the leading ones onward.
 pub fn obv(close: &[f64], volume: &[f64], out: &mut [f64]) -> Result<(), KernelError> {
     check_lengths(&[("close", close), ("volume", volume)], &[out])?;
-    until_gap([close, volume], [out], |[c, v], [out]| {
-        if c.is_empty() {
-            return;
+    // One pass from the first bar with both inputs, stopping at the next NaN.
+    let n = close.len();
+    let start = (0..n)
+        .find(|&t| !close[t].is_nan() && !volume[t].is_nan())
+        .unwrap_or(n);
+    out[..start].fill(f64::NAN);
+    if start == n {
+        return Ok(());
+    }
+    let mut total = volume[start];
+    out[start] = total;
+    for t in start + 1..n {
+        let (c, v) = (close[t], volume[t]);
+        if c.is_nan() || v.is_nan() {
+            out[t..].fill(f64::NAN);
+            break;
         }
-        let mut total = v[0];
-        out[0] = total;
-        for t in 1..c.len() {
-            if c[t] > c[t - 1] {
-                total += v[t];
-            } else if c[t] < c[t - 1] {
-                total -= v[t];
-            }
-            out[t] = total;
-        }
-    });
+        let before = close[t - 1];
+        // Bit masks, not branches (up or down is a coin flip): +v, -v or -0.0, and adding -0.0
+        // leaves any total exactly as it is.
+        let up = 0u64.wrapping_sub(u64::from(c > before));
+        let down = 0u64.wrapping_sub(u64::from(c < before));
+        let bits = (v.to_bits() & up) | ((-v).to_bits() & down) | ((-0.0f64).to_bits() & !up);
+        total += f64::from_bits(bits);
+        out[t] = total;
+    }
     Ok(())
 }
 
@@ -45,17 +59,77 @@ pub fn ad(
         ],
         &[out],
     )?;
-    until_gap([high, low, close, volume], [out], |[h, l, c, v], [out]| {
-        let mut total = 0.0;
-        for t in 0..c.len() {
-            let range = h[t] - l[t];
-            if range > 0.0 {
-                total += (((c[t] - l[t]) - (h[t] - c[t])) / range) * v[t];
-            }
-            out[t] = total;
+    let n = close.len();
+    let gap =
+        |t: usize| high[t].is_nan() || low[t].is_nan() || close[t].is_nan() || volume[t].is_nan();
+    let start = (0..n).find(|&t| !gap(t)).unwrap_or(n);
+    out[..start].fill(f64::NAN);
+    let mut total = 0.0;
+    // Blocks: the flows (a division each) and the NaN check vectorise; the running sum is then a
+    // bare chain of additions.
+    let mut flows = [0.0; BLOCK];
+    let mut block_start = start;
+    while block_start < n {
+        let block_end = (block_start + BLOCK).min(n);
+        let any_gap = money_flows(
+            &high[block_start..block_end],
+            &low[block_start..block_end],
+            &close[block_start..block_end],
+            &volume[block_start..block_end],
+            &mut flows,
+        );
+        let end = if any_gap {
+            (block_start..block_end)
+                .find(|&t| gap(t))
+                .unwrap_or(block_end)
+        } else {
+            block_end
+        };
+        for (slot, &flow) in out[block_start..end].iter_mut().zip(&flows) {
+            total += flow;
+            *slot = total;
         }
-    });
+        if end < block_end {
+            out[end..].fill(f64::NAN);
+            break;
+        }
+        block_start = block_end;
+    }
     Ok(())
+}
+
+/// Writes each bar's A/D money flow to `flows` (-0.0 for h <= l) and says whether any input is
+/// NaN; branch-free, so it vectorises.
+#[inline(always)]
+fn money_flows_generic(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    volume: &[f64],
+    flows: &mut [f64],
+) -> bool {
+    let mut any_gap = false;
+    let bars = high.iter().zip(low).zip(close).zip(volume);
+    for (flow, (((&h, &l), &c), &v)) in flows.iter_mut().zip(bars) {
+        // `|`, not `||`: no branches.
+        any_gap |= h.is_nan() | l.is_nan() | c.is_nan() | v.is_nan();
+        let range = h - l;
+        let money = (((c - l) - (h - c)) / range) * v;
+        // Adding -0.0 leaves the total exactly as it is: a select instead of a branch.
+        *flow = if range > 0.0 { money } else { -0.0 };
+    }
+    any_gap
+}
+
+avx2_dispatch! {
+    /// `money_flows_generic`, with AVX2 where the CPU has it.
+    fn money_flows(
+        high: &[f64],
+        low: &[f64],
+        close: &[f64],
+        volume: &[f64],
+        flows: &mut [f64],
+    ) -> bool = money_flows_generic
 }
 
 /// Rolling VWAP: Σ price·volume / Σ volume over each `window`; NaN for windows holding a NaN and
