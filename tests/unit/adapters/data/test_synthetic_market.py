@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, date, datetime
 
 import attrs
@@ -71,13 +70,6 @@ def test_same_seed_gives_identical_frames_and_another_seed_differs() -> None:
 
     pd.testing.assert_frame_equal(first, again, check_exact=True)
     assert not np.allclose(first["close"], other["close"])
-
-
-def test_generating_20_symbols_over_8_years_takes_well_under_a_second() -> None:
-    started = time.perf_counter()
-    SyntheticMarket(n_symbols=20, years=8, seed=3).fetch_bars()
-
-    assert time.perf_counter() - started < 0.5
 
 
 @settings(max_examples=40, deadline=None)
