@@ -89,3 +89,12 @@ def test_bad_strategy_or_grid_is_a_usage_error(
 
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_the_strategy_can_come_from_config(market: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "override.yaml").write_text("backtest:\n  default_strategy: sma_cross\n")
+
+    result = market("--config", "override.yaml", "backtest")
+
+    assert result.returncode == 0, result.stderr
+    assert "Backtest of strategy sma_cross" in result.stdout

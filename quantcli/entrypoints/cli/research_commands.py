@@ -44,9 +44,9 @@ def train(app: AppContext, until: datetime | None) -> None:
 @click.command()
 @click.option(
     "--strategy",
-    default=MODEL,
-    show_default=True,
-    help=f"{MODEL} (the trained model's out-of-sample predictions), {SMA_CROSS} "
+    default=None,
+    help=f"Default: backtest.default_strategy. {MODEL} (the trained model's out-of-sample "
+    f"predictions), {SMA_CROSS} "
     "(backtest.sma_cross), or a Python entry point pkg.module:function taking the bar frame "
     "and returning target weights (timestamps x symbols).",
 )
@@ -80,7 +80,7 @@ def train(app: AppContext, until: datetime | None) -> None:
 def backtest(
     app: AppContext,
     *,
-    strategy: str,
+    strategy: str | None,
     sweep_values: tuple[str, ...],
     walk_forward: str | None,
     anchored: bool,
@@ -90,6 +90,7 @@ def backtest(
     """Backtest with commission and slippage; write the HTML report, or sweep parameters
     (optionally walk-forward: refit on each training window, trade the next test window)."""
     chosen = list(symbols) or None
+    strategy = strategy or app.settings.backtest.default_strategy
     if anchored and walk_forward is None:
         raise click.BadParameter("--anchored needs --walk-forward", param_hint="--anchored")
     if walk_forward is not None and not sweep_values:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -364,8 +365,19 @@ class MarginSettings:
     )
 
 
+_STRATEGY_NAME = re.compile(r"^(model|sma_cross|[A-Za-z_][\w.]*:[A-Za-z_]\w*)$")
+
+
 @attrs.frozen
 class BacktestSettings:
+    # What `quantcli backtest` runs without --strategy: model, sma_cross or pkg.module:function.
+    default_strategy: str = attrs.field(
+        default="model",
+        validator=_check(
+            lambda v: bool(_STRATEGY_NAME.match(v)),
+            "is not model, sma_cross or pkg.module:function",
+        ),
+    )
     initial_cash: Decimal = attrs.field(default=Decimal(1_000_000), validator=positive)
     commission: CommissionSettings = CommissionSettings()
     slippage_bps: Decimal = attrs.field(default=Decimal(2), validator=non_negative)

@@ -79,6 +79,7 @@ def test_model_defaults(defaults: Settings) -> None:
 def test_risk_defaults_become_domain_risk_limits(defaults: Settings) -> None:
     assert defaults.risk.sizing.max_weight_per_symbol == 0.05
     assert defaults.risk.sizing.rebalance_band == 0.005
+    assert defaults.backtest.default_strategy == "model"
     assert defaults.risk.to_risk_limits() == RiskLimits(
         max_position_weight=0.10,
         max_gross_exposure=1.5,

@@ -127,6 +127,12 @@ OUT_OF_RANGE = [
     ("backtest", "strategy.long_threshold", "1.2", "1.2 is not in (0, 1)"),
     ("backtest", "strategy.short_threshold", "0.55", "0.55 is not below long_threshold 0.52"),
     ("backtest", "paper.days", "0", "0 is not positive"),
+    (
+        "backtest",
+        "default_strategy",
+        "'buy low'",
+        "'buy low' is not model, sma_cross or pkg.module:function",
+    ),
     ("backtest", "costs.commission_maximum_fraction", "0", "0.0 is not in (0, 1]"),
     ("backtest", "costs.spread_bps", "-1", "-1.0 is negative"),
     ("backtest", "costs.volume_slippage", "-0.1", "-0.1 is negative"),
