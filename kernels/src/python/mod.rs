@@ -3,6 +3,7 @@ pub mod backtest;
 pub mod indicators;
 pub mod signals;
 pub mod simulator;
+pub mod streams;
 
 use numpy::ndarray::Dimension;
 use numpy::{Element, PyReadonlyArray, PyUntypedArrayMethods};
