@@ -53,93 +53,6 @@ fn populate(slots: &mut [f64]) {
     let _ = slots;
 }
 
-/// Runs `kernel(input, output)` with the GIL released, into a new numpy array.
-///
-/// The output is allocated by numpy rather than as a Rust `Vec`: numpy asks the kernel for huge
-/// pages on large arrays, which halves the cost of first touching 10^7 outputs. It is left
-/// uninitialised (`np.empty`, not `np.zeros`): every kernel writes every output slot exactly
-/// once, so zeroing would only touch each page twice.
-fn run<'py>(
-    py: Python<'py>,
-    name: &str,
-    values: &PyReadonlyArray1<'py, f64>,
-    kernel: impl FnOnce(&[f64], &mut [f64]) -> Result<(), KernelError> + Send,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let values = contiguous(name, values)?;
-    // SAFETY: `f64` has no invalid bit patterns and the kernel writes every slot before numpy
-    // sees the array (a kernel error drops it unseen).
-    let out = unsafe { PyArray1::<f64>::new(py, values.len(), false) };
-    {
-        let mut writable = out.readwrite();
-        let slots = writable
-            .as_slice_mut()
-            .map_err(|e| PyValueError::new_err(format!("output: {e}")))?;
-        py.detach(|| kernel(values, slots))?;
-    }
-    Ok(out)
-}
-
-/// Simple moving average; see `quantcli.kernels.sma`.
-#[pyfunction]
-pub fn sma<'py>(
-    py: Python<'py>,
-    values: PyReadonlyArray1<'py, f64>,
-    period: usize,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    run(py, "values", &values, |v, out| {
-        crate::sma::sma(v, period, out)
-    })
-}
-
-/// TA-Lib-seeded exponential moving average; see `quantcli.kernels.ema`.
-#[pyfunction]
-pub fn ema<'py>(
-    py: Python<'py>,
-    values: PyReadonlyArray1<'py, f64>,
-    period: usize,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    run(py, "values", &values, |v, out| {
-        crate::ema::ema(v, period, out)
-    })
-}
-
-/// Wilder's RSI as TA-Lib computes it; see `quantcli.kernels.rsi`.
-#[pyfunction]
-pub fn rsi<'py>(
-    py: Python<'py>,
-    close: PyReadonlyArray1<'py, f64>,
-    period: usize,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    run(py, "close", &close, |v, out| {
-        crate::rsi::rsi(v, period, out)
-    })
-}
-
-/// Rolling standard deviation; see `quantcli.kernels.rolling_std`.
-#[pyfunction]
-pub fn rolling_std<'py>(
-    py: Python<'py>,
-    values: PyReadonlyArray1<'py, f64>,
-    window: usize,
-    ddof: usize,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    run(py, "values", &values, |v, out| {
-        crate::rolling_std::rolling_std(v, window, ddof, out)
-    })
-}
-
-/// Simple return over `horizon` bars; see `quantcli.kernels.pct_return`.
-#[pyfunction]
-pub fn pct_return<'py>(
-    py: Python<'py>,
-    values: PyReadonlyArray1<'py, f64>,
-    horizon: usize,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    run(py, "values", &values, |v, out| {
-        crate::returns::pct_return(v, horizon, out)
-    })
-}
-
 // --- TA-Lib-exact indicators, panels and streams -------------------------------------------
 
 use numpy::{PyArray2, PyReadonlyArray2, PyUntypedArrayMethods};
@@ -157,7 +70,7 @@ fn run_n<'py, const I: usize, const O: usize>(
     }
     let len = slices.first().map_or(0, |s| s.len());
     let outs: [Bound<'py, PyArray1<f64>>; O] =
-        // SAFETY: as in `run`, every kernel writes every output slot; the arrays are uninitialised
+        // SAFETY: every kernel writes every output slot; the arrays are uninitialised
         // only until then.
         std::array::from_fn(|_| unsafe { PyArray1::<f64>::new(py, len, false) });
     {
@@ -266,6 +179,48 @@ macro_rules! series_period {
     };
 }
 
+series_period!(
+    sma,
+    "values",
+    period,
+    crate::sma::sma,
+    "Simple moving average; see `quantcli.kernels.sma`."
+);
+series_period!(
+    ema,
+    "values",
+    period,
+    crate::ema::ema,
+    "TA-Lib-seeded exponential moving average; see `quantcli.kernels.ema`."
+);
+series_period!(
+    rsi,
+    "close",
+    period,
+    crate::rsi::rsi,
+    "Wilder's RSI as TA-Lib computes it; see `quantcli.kernels.rsi`."
+);
+series_period!(
+    pct_return,
+    "values",
+    horizon,
+    crate::returns::pct_return,
+    "Simple return over `horizon` bars; see `quantcli.kernels.pct_return`."
+);
+
+/// Rolling standard deviation; see `quantcli.kernels.rolling_std`.
+#[pyfunction]
+pub fn rolling_std<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, f64>,
+    window: usize,
+    ddof: usize,
+) -> Out1<'py> {
+    let [out] = run_n(py, [("values", &values)], |[v], [out]| {
+        crate::rolling_std::rolling_std(v, window, ddof, out)
+    })?;
+    Ok(out)
+}
 series_period!(
     wma,
     "values",
