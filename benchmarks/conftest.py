@@ -99,4 +99,4 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     terminalreporter.write_line(f"series length {SERIES_LENGTH:,}")
     for t in sorted(rows, key=lambda t: (t.group, t.role)):
         ratio = t.best_seconds / kernels[t.group]
-        terminalreporter.write_line(f"{t.group:<12} {t.role:<24} {ratio:>9.1f}x")
+        terminalreporter.write_line(f"{t.group:<16} {t.role:<24} {ratio:>9.2f}x")

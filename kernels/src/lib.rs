@@ -6,6 +6,7 @@
 use pyo3::prelude::*;
 
 pub mod backtest;
+pub mod chunked;
 pub mod ema;
 pub mod error;
 pub mod gaps;

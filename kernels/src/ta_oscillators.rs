@@ -2,6 +2,7 @@
 //!
 //! Window indicators: an output is NaN when its look-back reaches a NaN in any input, and the
 //! warm-up starts again after each gap (TA-Lib only skips leading NaNs).
+use crate::chunked::par_local;
 use crate::error::KernelError;
 use crate::gaps::{by_runs, lead, ta_is_zero};
 use crate::rolling::{any_nan, for_each_high_low_block};
@@ -124,6 +125,18 @@ pub fn willr(
 ) -> Result<(), KernelError> {
     check_lengths(&[("high", high), ("low", low), ("close", close)], &[out])?;
     check_period("period", period, 1, high.len())?;
+    par_local(
+        [high, low, close],
+        [out],
+        period - 1,
+        1,
+        |[h, l, c], [out]| willr_pass(h, l, c, period, out),
+    );
+    Ok(())
+}
+
+/// `willr` in one sequential pass (inputs already checked).
+fn willr_pass(high: &[f64], low: &[f64], close: &[f64], period: usize, out: &mut [f64]) {
     // Fused: NaN until `period` bars after the last gap in any input (the warm-up restarts).
     let mut clean_from = period - 1;
     for_each_high_low_block(high, low, period, |base, highest, lowest| {
@@ -148,7 +161,6 @@ pub fn willr(
             };
         }
     });
-    Ok(())
 }
 
 /// −100·(highest − close) / (highest − lowest); 0 for an empty range (TA-Lib's WILLR).
@@ -213,9 +225,7 @@ pub fn mom(values: &[f64], period: usize, out: &mut [f64]) -> Result<(), KernelE
     check_period("period", period, 1, values.len())?;
     let (head, rest) = out.split_at_mut(period);
     head.fill(f64::NAN);
-    for ((slot, &now), &base) in rest.iter_mut().zip(&values[period..]).zip(values) {
-        *slot = now - base;
-    }
+    crate::series::stream_differences(rest, &values[period..], values);
     Ok(())
 }
 
@@ -231,6 +241,18 @@ pub fn cci(
 ) -> Result<(), KernelError> {
     check_lengths(&[("high", high), ("low", low), ("close", close)], &[out])?;
     check_period("period", period, 1, high.len())?;
+    par_local(
+        [high, low, close],
+        [out],
+        period - 1,
+        1,
+        |[h, l, c], [out]| cci_pass(h, l, c, period, out),
+    );
+    Ok(())
+}
+
+/// `cci` in one sequential pass (inputs already checked).
+fn cci_pass(high: &[f64], low: &[f64], close: &[f64], period: usize, out: &mut [f64]) {
     by_runs([high, low, close], [out], |[h, l, c], [out]| {
         if !lead(out, period - 1) {
             return;
@@ -249,7 +271,6 @@ pub fn cci(
             };
         }
     });
-    Ok(())
 }
 
 /// Money flow index: TA-Lib's running positive and negative money flows over `period` changes.

@@ -24,6 +24,22 @@ def panel(name: str, values: npt.ArrayLike) -> FloatArray:
     return float_array(name, values, ndim=2)
 
 
+def output(name: str, out: FloatArray | None, like: FloatArray) -> FloatArray | None:
+    """Checks a caller's output buffer: a writeable, C-contiguous float64 array shaped like the
+    input and sharing no memory with it (a kernel reads inputs after writing earlier outputs)."""
+    if out is None:
+        return None
+    if not isinstance(out, np.ndarray) or out.dtype != np.float64:
+        raise ValidationError(f"{name} must be a float64 numpy array")
+    if out.shape != like.shape:
+        raise ValidationError(f"{name} has shape {out.shape}, the input has {like.shape}")
+    if not out.flags.c_contiguous or not out.flags.writeable:
+        raise ValidationError(f"{name} must be C-contiguous and writeable")
+    if np.may_share_memory(out, like):
+        raise ValidationError(f"{name} shares memory with the input: pass a separate buffer")
+    return out
+
+
 def float_array(name: str, values: npt.ArrayLike, ndim: int) -> FloatArray:
     try:
         array = np.asarray(values)

@@ -75,12 +75,14 @@ def session_vwap(price: npt.ArrayLike, volume: npt.ArrayLike, session: npt.Array
         return _kernels.session_vwap(p, v, ids)
 
 
-def rolling_mean(values: npt.ArrayLike, window: int) -> FloatArray:
+def rolling_mean(
+    values: npt.ArrayLike, window: int, *, out: FloatArray | None = None
+) -> FloatArray:
     """Mean of each window (the SMA)."""
     series = inputs.series("values", values)
     window = inputs.length("window", window, len(series))
     with inputs.kernel_errors():
-        return _kernels.rolling_mean(series, window)
+        return _kernels.rolling_mean(series, window, inputs.output("out", out, series))
 
 
 def rolling_zscore(values: npt.ArrayLike, window: int, ddof: int = 1) -> FloatArray:
@@ -93,20 +95,20 @@ def rolling_zscore(values: npt.ArrayLike, window: int, ddof: int = 1) -> FloatAr
         return _kernels.rolling_zscore(series, window, int(ddof))
 
 
-def rolling_min(values: npt.ArrayLike, window: int) -> FloatArray:
+def rolling_min(values: npt.ArrayLike, window: int, *, out: FloatArray | None = None) -> FloatArray:
     """Minimum of each window, O(1) per value (monotonic deque)."""
     series = inputs.series("values", values)
     window = inputs.length("window", window, len(series))
     with inputs.kernel_errors():
-        return _kernels.rolling_min(series, window)
+        return _kernels.rolling_min(series, window, inputs.output("out", out, series))
 
 
-def rolling_max(values: npt.ArrayLike, window: int) -> FloatArray:
+def rolling_max(values: npt.ArrayLike, window: int, *, out: FloatArray | None = None) -> FloatArray:
     """Maximum of each window, O(1) per value (monotonic deque)."""
     series = inputs.series("values", values)
     window = inputs.length("window", window, len(series))
     with inputs.kernel_errors():
-        return _kernels.rolling_max(series, window)
+        return _kernels.rolling_max(series, window, inputs.output("out", out, series))
 
 
 def rolling_corr(x: npt.ArrayLike, y: npt.ArrayLike, window: int) -> FloatArray:

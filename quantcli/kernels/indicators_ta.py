@@ -64,28 +64,28 @@ def _hlc(
     return h, lo, c
 
 
-def wma(values: npt.ArrayLike, period: int = 30) -> FloatArray:
+def wma(values: npt.ArrayLike, period: int = 30, *, out: FloatArray | None = None) -> FloatArray:
     """TA-Lib WMA (weights 1..period, newest heaviest); first value at period-1."""
     series = _one("values", values)
     period = inputs.length("period", period, len(series))
     with inputs.kernel_errors():
-        return _kernels.wma(series, period)
+        return _kernels.wma(series, period, inputs.output("out", out, series))
 
 
-def dema(values: npt.ArrayLike, period: int = 30) -> FloatArray:
+def dema(values: npt.ArrayLike, period: int = 30, *, out: FloatArray | None = None) -> FloatArray:
     """TA-Lib DEMA, 2·EMA - EMA(EMA); first value at 2·(period-1)."""
     series = _one("values", values)
     period = inputs.length("period", period, len(series))
     with inputs.kernel_errors():
-        return _kernels.dema(series, period)
+        return _kernels.dema(series, period, inputs.output("out", out, series))
 
 
-def tema(values: npt.ArrayLike, period: int = 30) -> FloatArray:
+def tema(values: npt.ArrayLike, period: int = 30, *, out: FloatArray | None = None) -> FloatArray:
     """TA-Lib TEMA, 3·EMA - 3·EMA² + EMA³; first value at 3·(period-1)."""
     series = _one("values", values)
     period = inputs.length("period", period, len(series))
     with inputs.kernel_errors():
-        return _kernels.tema(series, period)
+        return _kernels.tema(series, period, inputs.output("out", out, series))
 
 
 def macd(
@@ -134,20 +134,20 @@ def willr(
         return _kernels.willr(h, lo, c, period)
 
 
-def roc(values: npt.ArrayLike, period: int = 10) -> FloatArray:
+def roc(values: npt.ArrayLike, period: int = 10, *, out: FloatArray | None = None) -> FloatArray:
     """TA-Lib ROC, 100·(x[t]/x[t-period] - 1); 0 for a zero base as TA-Lib."""
     series = _one("values", values)
     period = inputs.length("period", period, len(series))
     with inputs.kernel_errors():
-        return _kernels.roc(series, period)
+        return _kernels.roc(series, period, inputs.output("out", out, series))
 
 
-def mom(values: npt.ArrayLike, period: int = 10) -> FloatArray:
+def mom(values: npt.ArrayLike, period: int = 10, *, out: FloatArray | None = None) -> FloatArray:
     """TA-Lib MOM, x[t] - x[t-period]."""
     series = _one("values", values)
     period = inputs.length("period", period, len(series))
     with inputs.kernel_errors():
-        return _kernels.mom(series, period)
+        return _kernels.mom(series, period, inputs.output("out", out, series))
 
 
 def cci(

@@ -163,18 +163,50 @@ type Panel3<'py> = PyResult<(
     Bound<'py, PyArray2<f64>>,
 )>;
 
-/// One series and a period in, one series out.
+/// Runs a one-output kernel into a caller's array (`out=`), which must not overlap an input.
+fn run_into<'py, const I: usize>(
+    py: Python<'py>,
+    inputs: [(&str, &PyReadonlyArray1<'py, f64>); I],
+    out: Bound<'py, PyArray1<f64>>,
+    kernel: impl FnOnce([&[f64]; I], [&mut [f64]; 1]) -> Result<(), KernelError> + Send,
+) -> Out1<'py> {
+    let mut slices: [&[f64]; I] = [&[]; I];
+    for (slot, (name, array)) in slices.iter_mut().zip(inputs) {
+        *slot = contiguous(name, array)?;
+    }
+    {
+        // rust-numpy tracks borrows: this fails when `out` shares memory with a borrowed input.
+        let mut writable = out.try_readwrite().map_err(|_| {
+            PyValueError::new_err("out must be writeable and must not share memory with an input")
+        })?;
+        let view = writable
+            .as_slice_mut()
+            .map_err(|_| PyValueError::new_err("out must be a C-contiguous array"))?;
+        py.detach(|| kernel(slices, [view]))?;
+    }
+    Ok(out)
+}
+
+/// One series and a period in, one series out (a fresh array, or `out` when given).
 macro_rules! series_period {
     ($name:ident, $arg:literal, $len:ident, $kernel:path, $doc:literal) => {
         #[doc = $doc]
         #[pyfunction]
+        #[pyo3(signature = (values, $len, out=None))]
         pub fn $name<'py>(
             py: Python<'py>,
             values: PyReadonlyArray1<'py, f64>,
             $len: usize,
+            out: Option<Bound<'py, PyArray1<f64>>>,
         ) -> Out1<'py> {
-            let [out] = run_n(py, [($arg, &values)], |[v], [out]| $kernel(v, $len, out))?;
-            Ok(out)
+            let kernel = |[v]: [&[f64]; 1], [o]: [&mut [f64]; 1]| $kernel(v, $len, o);
+            match out {
+                Some(out) => run_into(py, [($arg, &values)], out, kernel),
+                None => {
+                    let [out] = run_n(py, [($arg, &values)], kernel)?;
+                    Ok(out)
+                }
+            }
         }
     };
 }
