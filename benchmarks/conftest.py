@@ -15,6 +15,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pytest
 
+from quantcli.kernels import CostModel
+
 KERNEL = "kernel"
 FULL = os.environ.get("QUANTCLI_BENCH_FULL") == "1"
 SERIES_LENGTH = 10_000_000 if FULL else 1_000_000
@@ -42,7 +44,8 @@ def prices() -> np.ndarray:
 
 @pytest.fixture(scope="session")
 def panel() -> dict[str, Any]:
-    """A small daily panel (2 000 bars x 10 symbols) with rebalancing weights and real costs."""
+    """A small daily panel (2 000 bars x 10 symbols) with rebalancing weights and real costs,
+    as keyword arguments of `simulate_portfolio` and the reference's weights loop."""
     rng = np.random.default_rng(7)
     shape = (2_000, 10)
     close = 50.0 * np.exp(np.cumsum(rng.normal(0.0, 0.015, shape), axis=0))
@@ -50,13 +53,15 @@ def panel() -> dict[str, Any]:
     weights = rng.dirichlet(np.ones(shape[1]), shape[0]) * 0.95
     return {
         "open": open_,
+        "high": np.maximum(open_, close),
+        "low": np.minimum(open_, close),
         "close": close,
+        "volume": np.full(shape, 1e6),
         "target_weights": weights,
         "initial_cash": 1_000_000.0,
-        "commission_per_share": 0.005,
-        "commission_minimum": 1.0,
-        "commission_bps": 0.5,
-        "slippage_bps": 2.0,
+        "costs": CostModel(
+            commission_per_share=0.005, commission_minimum=1.0, commission_bps=0.5, slippage_bps=2.0
+        ),
     }
 
 

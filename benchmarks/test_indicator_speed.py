@@ -144,13 +144,13 @@ def test_pct_return_numpy(measure: Measure, prices: np.ndarray) -> None:
 
 @pytest.mark.benchmark(group="backtest")
 def test_backtest_kernel(measure: Measure, panel: dict[str, Any]) -> None:
-    result = measure("kernel", kernels.simulate_target_weights, **panel)
-    assert result.trade_count > panel["open"].size // 2
+    result = measure("kernel", kernels.simulate_portfolio, **panel)
+    assert len(result.fills.bar) > panel["open"].size // 2
 
 
 @pytest.mark.benchmark(group="backtest")
 def test_backtest_python_loop(
     measure: Measure, panel: dict[str, Any], kernel_reference: ModuleType
 ) -> None:
-    equity = measure("python loop", kernel_reference.simulate_target_weights, **panel)[0]
-    np.testing.assert_allclose(equity, kernels.simulate_target_weights(**panel).equity, rtol=1e-9)
+    equity = measure("python loop", kernel_reference.simulate_portfolio_weights, **panel).equity
+    np.testing.assert_allclose(equity, kernels.simulate_portfolio(**panel).equity, rtol=1e-9)

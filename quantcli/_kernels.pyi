@@ -160,27 +160,8 @@ class BollingerStream:
     def __new__(cls, period: int, nbdev_up: float, nbdev_down: float) -> BollingerStream: ...
     def update(self, value: float) -> tuple[float, float, float]: ...
 
-# --- backtest (kernels/src/python/backtest.rs) ---
+# --- simulator (kernels/src/python/simulator.rs) ---
 
-def simulate_target_weights(
-    open: NDArray[np.float64],
-    close: NDArray[np.float64],
-    target_weights: NDArray[np.float64],
-    *,
-    initial_cash: float,
-    commission_per_share: float,
-    commission_minimum: float,
-    commission_bps: float,
-    slippage_bps: float,
-    rebalance_band: float = 0.0,
-) -> tuple[
-    NDArray[np.float64],
-    NDArray[np.float64],
-    NDArray[np.float64],
-    NDArray[np.float64],
-    NDArray[np.float64],
-    int,
-]: ...
 def simulate_portfolio(
     open: NDArray[np.float64],
     high: NDArray[np.float64],

@@ -5,7 +5,6 @@
 //! the `quantcli.kernels` package imports the extension.
 use pyo3::prelude::*;
 
-pub mod backtest;
 pub mod chunked;
 pub mod ema;
 pub mod error;
@@ -35,7 +34,6 @@ fn _kernels(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Each binding module registers its own functions, so areas grow without touching this file.
     python::indicators::register(m)?;
     python::streams::register(m)?;
-    python::backtest::register(m)?;
     python::signals::register(m)?;
     python::simulator::register(m)?;
     Ok(())

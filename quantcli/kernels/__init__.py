@@ -5,7 +5,6 @@ returns float64 arrays. Bad input raises `ValidationError` naming the argument.
 """
 
 from quantcli.kernels._inputs import FloatArray
-from quantcli.kernels.backtest import SimulationResult, simulate_target_weights
 from quantcli.kernels.indicators import ema, pct_return, rolling_std, rsi, sma
 from quantcli.kernels.indicators_panel import (
     atr_panel,
@@ -106,7 +105,6 @@ __all__ = [
     "SignalBacktest",
     "SignalRules",
     "SimulationFlags",
-    "SimulationResult",
     "SmaStream",
     "Stochastic",
     "SweepResult",
@@ -147,7 +145,6 @@ __all__ = [
     "session_vwap",
     "signal_backtest",
     "simulate_portfolio",
-    "simulate_target_weights",
     "sma",
     "sma_cross_sweep",
     "sma_panel",

@@ -1,5 +1,4 @@
 //! PyO3 bindings: borrow numpy arrays, release the GIL, run a pure kernel, hand back numpy arrays.
-pub mod backtest;
 pub mod indicators;
 pub mod signals;
 pub mod simulator;

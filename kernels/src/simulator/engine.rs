@@ -423,7 +423,8 @@ impl<'a> Engine<'a> {
     }
 }
 
-/// True for a small resize of a position that stays on the same side (as in `backtest.rs`).
+/// True for a small resize of a position that stays on the same side; opening, closing and
+/// flipping always trade.
 fn within_band(held: f64, target: f64, notional: f64, equity: f64, options: &RunOptions) -> bool {
     let keeps_side = held != 0.0 && target != 0.0 && held.signum() == target.signum();
     keeps_side && notional.abs() < options.rebalance_band * equity

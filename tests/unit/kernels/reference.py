@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
+
+from quantcli.kernels import CostModel
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -87,27 +90,43 @@ def rsi(close: FloatArray, period: int) -> FloatArray:
     return out
 
 
-def simulate_target_weights(
+class WeightsRun(NamedTuple):
+    """equity and cash at each close, positions after each bar, and the fills in order as
+    (bar, symbol, signed shares, price, commission, slippage cost) tuples."""
+
+    equity: FloatArray
+    cash: FloatArray
+    positions: FloatArray
+    fills: list[tuple[int, int, float, float, float, float]]
+
+
+def simulate_portfolio_weights(
     open: FloatArray,
+    high: FloatArray,
+    low: FloatArray,
     close: FloatArray,
-    target_weights: FloatArray,
+    volume: FloatArray,
     *,
+    target_weights: FloatArray,
     initial_cash: float,
-    commission_per_share: float,
-    commission_minimum: float,
-    commission_bps: float,
-    slippage_bps: float,
+    costs: CostModel | None = None,
     rebalance_band: float = 0.0,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, int]:
-    """Bar by bar, symbol by symbol: the backtest rules spelled out as a loop."""
+) -> WeightsRun:
+    """Bar by bar, symbol by symbol: `simulate_portfolio`'s target-weight rules as a loop.
+
+    Only the simple costs: a per-share commission with a per-fill minimum, commission bps of
+    notional and slippage bps (a `CostModel` with everything else at its default). A NaN open
+    means no bar: the symbol neither trades nor has a close, and holdings are worth its last
+    close. high, low and volume move nothing under these costs.
+    """
+    per_share, minimum, bps, slippage_bps = _simple_costs(costs)
     n_bars, n_symbols = open.shape
     cash = float(initial_cash)
     position = [0.0] * n_symbols
     last_close = [0.0] * n_symbols  # a holding nobody has priced yet is worth nothing
     equity_out, cash_out = np.zeros(n_bars), np.zeros(n_bars)
     positions_out = np.zeros((n_bars, n_symbols))
-    notional_out, commission_out = np.zeros(n_bars), np.zeros(n_bars)
-    trades = 0
+    fills: list[tuple[int, int, float, float, float, float]] = []
     for bar in range(n_bars):
         if bar > 0:
             equity_at_open = cash
@@ -127,13 +146,11 @@ def simulate_target_weights(
                     continue
                 side = 1.0 if delta > 0 else -1.0
                 fill_price = price * (1.0 + side * slippage_bps / 1e4)
-                fee = max(commission_per_share * abs(delta), commission_minimum)
-                fee += commission_bps / 1e4 * abs(delta) * fill_price
+                fee = max(per_share * abs(delta), minimum) + bps / 1e4 * abs(delta) * fill_price
                 cash -= delta * fill_price + fee
                 position[s] += delta
-                notional_out[bar] += abs(delta) * fill_price
-                commission_out[bar] += fee
-                trades += 1
+                slipped = abs(delta) * price * (slippage_bps / 1e4)
+                fills.append((bar, s, float(delta), fill_price, fee, slipped))
         equity = cash
         for s in range(n_symbols):
             if not math.isnan(close[bar, s]):
@@ -141,7 +158,28 @@ def simulate_target_weights(
             equity += position[s] * last_close[s]
         equity_out[bar], cash_out[bar] = equity, cash
         positions_out[bar] = position
-    return equity_out, cash_out, positions_out, notional_out, commission_out, trades
+    return WeightsRun(equity_out, cash_out, positions_out, fills)
+
+
+def _simple_costs(costs: CostModel | None) -> tuple[float, float, float, float]:
+    """The four simple rates of a `CostModel`; a cost model that sets any other is an error."""
+    costs = CostModel() if costs is None else costs
+    simple = (
+        costs.commission_per_share,
+        costs.commission_minimum,
+        costs.commission_bps,
+        costs.slippage_bps,
+    )
+    zeroed = attrs.evolve(
+        costs,
+        commission_per_share=0.0,
+        commission_minimum=0.0,
+        commission_bps=0.0,
+        slippage_bps=0.0,
+    )
+    if zeroed != CostModel():
+        raise ValueError(f"the weights reference models only the simple costs, not {zeroed}")
+    return simple
 
 
 def assert_close(

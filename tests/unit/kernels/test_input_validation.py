@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -87,82 +85,6 @@ def test_rolling_std_rejects_ddof_outside_zero_to_window(ddof: Any) -> None:
         kernels.rolling_std(SERIES, 2, ddof=ddof)
 
 
-PANEL = np.full((4, 2), 10.0)
-COSTS = {
-    "initial_cash": 1000.0,
-    "commission_per_share": 0.0,
-    "commission_minimum": 0.0,
-    "commission_bps": 0.0,
-    "slippage_bps": 0.0,
-}
-
-
-def simulate(**changes: Any) -> kernels.SimulationResult:
-    arguments: dict[str, Any] = {"open": PANEL, "close": PANEL, "target_weights": PANEL / 100}
-    return kernels.simulate_target_weights(**{**arguments, **COSTS, **changes})
-
-
-@pytest.mark.parametrize("name", ["open", "close", "target_weights"])
-@pytest.mark.parametrize(
-    ("bad", "complaint"),
-    [
-        pytest.param(np.ones(4), "2-D", id="one-dimensional"),
-        pytest.param(np.ones((4, 2, 1)), "2-D", id="three-dimensional"),
-        pytest.param(np.full((4, 2), "x"), "real numbers", id="strings"),
-        pytest.param(np.ones((3, 2)), "shape", id="wrong-shape"),
-    ],
-)
-def test_simulation_rejects_a_panel_of_the_wrong_kind(
-    name: str, bad: object, complaint: str
-) -> None:
-    with pytest.raises(ValidationError, match=rf"\b{name}\b.*{complaint}"):
-        simulate(**{name: bad})
-
-
-@pytest.mark.parametrize("name", ["open", "close"])
-@pytest.mark.parametrize("price", [0.0, -1.0, math.inf])
-def test_simulation_rejects_prices_that_are_not_positive_and_finite(
-    name: str, price: float
-) -> None:
-    prices = PANEL.copy()
-    prices[2, 1] = price
-    with pytest.raises(ValidationError, match=rf"^{name}: value at bar 2, symbol 1 is"):
-        simulate(**{name: prices})
-
-
-def test_simulation_rejects_an_infinite_target_weight() -> None:
-    weights = PANEL / 100
-    weights[1, 0] = -math.inf
-    with pytest.raises(ValidationError, match=r"^target_weights: value at bar 1, symbol 0 is -inf"):
-        simulate(target_weights=weights)
-
-
-@pytest.mark.parametrize(
-    "name", ["commission_per_share", "commission_minimum", "commission_bps", "slippage_bps"]
-)
-@pytest.mark.parametrize("value", [-0.01, math.nan, math.inf])
-def test_simulation_rejects_a_cost_that_is_negative_or_not_finite(name: str, value: float) -> None:
-    with pytest.raises(ValidationError, match=rf"^{name}: must be finite and >= 0"):
-        simulate(**{name: value})
-
-
-@pytest.mark.parametrize("name", ["initial_cash", "commission_bps"])
-@pytest.mark.parametrize("value", ["100", True, None])
-def test_simulation_rejects_a_scalar_that_is_not_a_real_number(name: str, value: object) -> None:
-    with pytest.raises(ValidationError, match=rf"^{name} must be a real number"):
-        simulate(**{name: value})
-
-
-def test_simulation_rejects_non_finite_initial_cash() -> None:
-    with pytest.raises(ValidationError, match=r"^initial_cash: must be finite"):
-        simulate(initial_cash=math.nan)
-
-
-def test_simulation_accepts_decimal_costs_from_the_domain() -> None:
-    result = simulate(initial_cash=Decimal(1000), commission_minimum=Decimal("1.00"))
-    assert result.commission[1] == 2.0
-
-
 @pytest.mark.parametrize(
     ("call", "message"),
     [
@@ -171,16 +93,6 @@ def test_simulation_accepts_decimal_costs_from_the_domain() -> None:
         pytest.param(lambda: _kernels.rsi(SERIES[:0], 1), "period 1 is longer", id="rsi-empty"),
         pytest.param(lambda: _kernels.rolling_std(SERIES, 3, 3), "ddof", id="std-ddof"),
         pytest.param(lambda: _kernels.pct_return(SERIES[::2], 1), "C-contiguous", id="strided"),
-        pytest.param(
-            lambda: _kernels.simulate_target_weights(PANEL, PANEL[:2], PANEL, **COSTS),
-            "close has shape",
-            id="panel-shape",
-        ),
-        pytest.param(
-            lambda: _kernels.simulate_target_weights(PANEL.T, PANEL.T, PANEL.T, **COSTS),
-            "C-contiguous",
-            id="panel-strided",
-        ),
     ],
 )
 def test_raw_kernels_answer_bad_input_with_value_error_not_a_panic(

@@ -1,4 +1,5 @@
-"""The Rust simulator against the plain-Python loop, and against `simulate_target_weights`."""
+"""The Rust simulator against the plain-Python loop (test_simulator_weights.py holds target-weight
+mode with the simple costs against the leaner loop in ../reference.py)."""
 
 from __future__ import annotations
 
@@ -133,58 +134,3 @@ def test_engine_equals_the_python_loop_reference(
     expected = sim_reference.simulate(**run)
     assert_run_equal(result, expected, scale=run["initial_cash"])
     assert result.flags.same_bar_fills is run["fill_at_close"]
-
-
-@st.composite
-def weight_panels(draw: st.DrawFn) -> dict[str, Any]:
-    n_bars, n_symbols = draw(st.integers(1, 12)), draw(st.integers(1, 4))
-    panel = draw(bars(n_bars, n_symbols))
-    cell = st.one_of(st.floats(-1.5, 1.5), st.just(nan))
-    weights = [[draw(cell) for _ in range(n_symbols)] for _ in range(n_bars)]
-    return {
-        **panel,
-        "target_weights": np.array(weights).reshape(n_bars, n_symbols),
-        "initial_cash": draw(st.floats(0.0, 1e6)),
-        "rebalance_band": draw(st.sampled_from([0.0, 0.01, 0.1])),
-        "slippage_bps": draw(st.floats(0.0, 50.0)),
-        "commission_per_share": draw(st.floats(0.0, 0.05)),
-        "commission_minimum": draw(st.floats(0.0, 5.0)),
-        "commission_bps": draw(st.floats(0.0, 50.0)),
-    }
-
-
-@settings(deadline=None, max_examples=300)
-@given(panel=weight_panels())
-def test_weights_with_the_simple_costs_equal_simulate_target_weights(panel: dict[str, Any]) -> None:
-    simple = {
-        "commission_per_share": panel["commission_per_share"],
-        "commission_minimum": panel["commission_minimum"],
-        "commission_bps": panel["commission_bps"],
-        "slippage_bps": panel["slippage_bps"],
-    }
-    old = kernels.simulate_target_weights(
-        panel["open"],
-        panel["close"],
-        panel["target_weights"],
-        initial_cash=panel["initial_cash"],
-        rebalance_band=panel["rebalance_band"],
-        **simple,
-    )
-    new = kernels.simulate_portfolio(
-        panel["open"],
-        panel["high"],
-        panel["low"],
-        panel["close"],
-        panel["volume"],
-        target_weights=panel["target_weights"],
-        initial_cash=panel["initial_cash"],
-        rebalance_band=panel["rebalance_band"],
-        costs=CostModel(**simple),
-    )
-    np.testing.assert_array_equal(new.equity, old.equity)
-    np.testing.assert_array_equal(new.cash, old.cash)
-    np.testing.assert_array_equal(new.positions, old.positions)
-    assert len(new.fills.bar) == old.trade_count
-    assert math.isclose(
-        new.costs.commission, float(old.commission.sum()), rel_tol=1e-12, abs_tol=1e-9
-    )
