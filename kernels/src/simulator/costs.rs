@@ -44,17 +44,28 @@ pub fn slippage_fraction(
     volume_k: f64,
     participation: f64,
 ) -> f64 {
-    fixed_bps / BPS + spread_bps / (2.0 * BPS) + volume_k * participation
+    fixed_bps / BPS + spread_bps / (2.0 * BPS) + scaled(volume_k, participation)
+}
+
+/// `coefficient × x`, but 0 for a zero coefficient even when `x` is infinite: a bar with a
+/// vanishing volume (shares / 1e-310 overflows) must not turn a model that is switched off into
+/// NaN prices.
+fn scaled(coefficient: f64, x: f64) -> f64 {
+    if coefficient == 0.0 {
+        0.0
+    } else {
+        coefficient * x
+    }
 }
 
 /// Square-root law: `y × σ_daily × sqrt(Q / V)`.
 pub fn square_root_impact(y: f64, daily_volatility: f64, participation: f64) -> f64 {
-    y * daily_volatility * participation.sqrt()
+    scaled(y * daily_volatility, participation.sqrt())
 }
 
 /// Almgren–Chriss linear impact, temporary (η) or permanent (γ): `coefficient × Q / V`.
 pub fn linear_impact(coefficient: f64, participation: f64) -> f64 {
-    coefficient * participation
+    scaled(coefficient, participation)
 }
 
 /// One bar's borrow fee on `short_value` (positive) at an annual rate.
@@ -74,6 +85,14 @@ pub fn participation_capacity(rate: f64, volume: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_switched_off_model_costs_nothing_even_at_infinite_participation() {
+        assert_eq!(slippage_fraction(0.0, 0.0, 0.0, f64::INFINITY), 0.0);
+        assert_eq!(square_root_impact(0.0, 0.02, f64::INFINITY), 0.0);
+        assert_eq!(linear_impact(0.0, f64::INFINITY), 0.0);
+        assert_eq!(linear_impact(0.5, 0.1), 0.05);
+    }
 
     #[test]
     fn ibkr_fixed_commission_hits_minimum_rate_and_maximum() {

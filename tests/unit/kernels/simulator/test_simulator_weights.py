@@ -188,9 +188,13 @@ def weight_panels(draw: st.DrawFn) -> dict[str, Any]:
     weight = st.one_of(st.floats(-1.5, 1.5), st.just(nan))
     cost = st.floats(0.0, 50.0)
     return {
-        # Volume moves nothing here; 0 is allowed without volume costs. (A subnormal volume
-        # overflows participation to inf, and 0 x inf makes the fill NaN: not drawn.)
-        **bars(open_, close, volume=draw(st.one_of(st.just(0.0), st.floats(1.0, 1e7)))),
+        # Volume moves nothing here: no volume costs are set, so even a subnormal volume (whose
+        # participation overflows to inf) must leave prices alone.
+        **bars(
+            open_,
+            close,
+            volume=draw(st.one_of(st.just(0.0), st.just(1e-310), st.floats(1.0, 1e7))),
+        ),
         "target_weights": draw(hnp.arrays(np.float64, shape, elements=weight)),
         "initial_cash": draw(st.floats(0.0, 1e6)),
         "costs": CostModel(
