@@ -108,9 +108,10 @@ class MonteCarloResult:
         """Fraction of paths ending below their initial equity."""
         return float(np.mean(self.final_return.values < 0.0))
 
-    def as_dict(self) -> dict[str, Any]:
-        """Plain, JSON-ready numbers: settings plus one dict of statistics per metric."""
-        return {
+    def as_dict(self, *, distributions: bool = False) -> dict[str, Any]:
+        """Plain, JSON-ready numbers: settings plus one dict of statistics per metric, and with
+        `distributions` each metric's value on every path (lists, in path order)."""
+        summary: dict[str, Any] = {
             "method": self.method,
             "n_paths": self.n_paths,
             "n_periods": self.n_periods,
@@ -120,6 +121,13 @@ class MonteCarloResult:
             "probability_of_loss": self.probability_of_loss,
             "metrics": self.metrics_table(),
         }
+        if distributions:
+            summary["distributions"] = {
+                "sharpe": self.sharpe.values.tolist(),
+                "max_drawdown": self.max_drawdown.values.tolist(),
+                "final_return": self.final_return.values.tolist(),
+            }
+        return summary
 
     def metrics_table(self) -> dict[str, dict[str, float]]:
         """Metric name → its statistics (point estimate, mean, median, std, lower, upper)."""

@@ -1,4 +1,5 @@
-"""Tables and series a backtest report shows: monthly returns, rolling Sharpe, cost breakdown."""
+"""Tables and series a backtest report shows: monthly returns, rolling Sharpe, cost breakdown
+and its attribution to symbols."""
 
 from __future__ import annotations
 
@@ -9,8 +10,19 @@ import numpy as np
 import pandas as pd
 
 from quantcli.application.performance import TRADING_DAYS_PER_YEAR
+from quantcli.application.ports.research import ALL_SYMBOLS
 from quantcli.domain.errors import ValidationError
 
+ATTRIBUTION_COLUMNS = (
+    "n_fills",
+    "traded_notional",
+    "commission",
+    "slippage",
+    "impact",
+    "borrow",
+    "total_costs",
+    "costs_bps_of_notional",
+)
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 DEFAULT_ROLLING_WINDOW = 63  # about a quarter of trading days
 
@@ -102,6 +114,81 @@ def cost_breakdown(
     return costs
 
 
+def cost_attribution(
+    fills: pd.DataFrame, borrow: Mapping[str, float] | None = None
+) -> pd.DataFrame:
+    """Costs per symbol (rows, sorted, indexed by "symbol") and a last ALL_SYMBOLS row summing them.
+
+    `fills` has symbol, quantity, price, commission, slippage and impact (costs in currency, as
+    the simulator reports them); `borrow` maps symbols to their borrow fees. Columns are
+    ATTRIBUTION_COLUMNS: number of fills, traded notional (Σ |quantity| × price), each cost, their
+    total and that total in bps of the traded notional (0 where nothing traded). A symbol with a
+    borrow fee but no fill still gets a row.
+    """
+    costs = ("commission", "slippage", "impact")
+    if fills.empty:
+        table = pd.DataFrame(
+            columns=["n_fills", "traded_notional", *costs], index=pd.Index([]), dtype=np.float64
+        )
+    else:
+        if "symbol" not in fills.columns:
+            raise ValidationError("fills has no 'symbol' column")
+        per_fill = pd.DataFrame(
+            {
+                "symbol": fills["symbol"].astype(str),
+                "n_fills": 1.0,
+                "traded_notional": (
+                    _column(fills, "quantity", "fills").abs() * _column(fills, "price", "fills")
+                ),
+                **{name: _column(fills, name, "fills") for name in costs},
+            }
+        )
+        table = per_fill.groupby("symbol").sum()
+    fees = {str(symbol): float(value) for symbol, value in (borrow or {}).items()}
+    bad = [symbol for symbol, value in fees.items() if not math.isfinite(value)]
+    if bad:
+        raise ValidationError(f"borrow fee of {bad[0]} is {fees[bad[0]]}, not a finite number")
+    extra = pd.Series(fees, dtype=np.float64)
+    table = table.reindex(table.index.union(extra.index), fill_value=0.0)
+    table["borrow"] = extra.reindex(table.index, fill_value=0.0)
+    table = table.sort_index()
+    table.loc[ALL_SYMBOLS] = table.sum(axis=0)
+    table["total_costs"] = table[[*costs, "borrow"]].sum(axis=1)
+    notional = table["traded_notional"]
+    table["costs_bps_of_notional"] = np.where(
+        notional > 0, table["total_costs"] / notional.where(notional > 0, 1.0) * 1e4, 0.0
+    )
+    table.index.name = "symbol"
+    return table.loc[:, list(ATTRIBUTION_COLUMNS)].astype(np.float64)
+
+
+def borrow_attribution(
+    positions: pd.DataFrame, marks: pd.DataFrame, total: float
+) -> dict[str, float]:
+    """Split a total borrow fee over symbols in proportion to the short value each held.
+
+    `positions` (shares after each bar) and `marks` (the price shorts were valued at, e.g. the
+    close) are timestamps × symbols. The simulator charges rate / bars_per_year × the short
+    value at each close, so each symbol's share of Σ short value is its share of the fee (the
+    split is exact unless permanent impact moved the marks; the total always is). Symbols that
+    never held a short get nothing; a fee with no short value behind it stays unattributed.
+    """
+    if not math.isfinite(total):
+        raise ValidationError(f"total borrow fee {total} is not a finite number")
+    held = positions.to_numpy(dtype=np.float64)
+    prices = marks.reindex(index=positions.index, columns=positions.columns).ffill()
+    short_value = np.where(held < 0, -held * prices.to_numpy(dtype=np.float64), 0.0)
+    per_symbol = np.nansum(short_value, axis=0)
+    whole = float(per_symbol.sum())
+    if total == 0.0 or whole <= 0.0:
+        return {}
+    return {
+        str(symbol): total * float(value) / whole
+        for symbol, value in zip(positions.columns, per_symbol, strict=True)
+        if value > 0
+    }
+
+
 def _equity_series(equity: pd.Series) -> pd.Series:
     if not isinstance(equity.index, pd.DatetimeIndex):
         raise ValidationError(
@@ -114,9 +201,9 @@ def _equity_series(equity: pd.Series) -> pd.Series:
     return values
 
 
-def _column(trades: pd.DataFrame, name: str) -> pd.Series:
+def _column(trades: pd.DataFrame, name: str, frame: str = "trades") -> pd.Series:
     if trades.empty:
         return pd.Series([], dtype=np.float64)
     if name not in trades.columns:
-        raise ValidationError(f"trades has no {name!r} column")
+        raise ValidationError(f"{frame} has no {name!r} column")
     return pd.to_numeric(trades[name], errors="raise").astype(np.float64)

@@ -16,21 +16,27 @@ import numpy as np
 import pandas as pd
 
 from quantcli import kernels
-from quantcli.application.monte_carlo import bootstrap_returns
 from quantcli.application.performance import (
     PerformanceSummary,
     drawdown_series,
     exposure,
-    simple_returns,
     summarize,
 )
 from quantcli.application.ports import BacktestReport, BarStore
+from quantcli.application.ports.research import (
+    FILL_REASON_LIQUIDATION,
+    FILL_REASON_SAME_BAR_CLOSE,
+    FILL_REASON_SIGNAL,
+)
 from quantcli.application.report_analytics import (
     DEFAULT_ROLLING_WINDOW,
+    borrow_attribution,
+    cost_attribution,
     cost_breakdown,
     monthly_returns,
     rolling_sharpe,
 )
+from quantcli.application.report_monte_carlo import returns_monte_carlo, trades_monte_carlo
 from quantcli.application.rule_strategies import WeightsStrategy
 from quantcli.application.strategy import ThresholdStrategy
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
@@ -49,8 +55,8 @@ ROUND_TRIP_COLUMNS = (
     "pnl",
 )
 FILL_REASONS = {
-    kernels.simulator.REASON_SIGNAL: "signal",
-    kernels.simulator.REASON_LIQUIDATION: "liquidation",
+    kernels.simulator.REASON_SIGNAL: FILL_REASON_SIGNAL,
+    kernels.simulator.REASON_LIQUIDATION: FILL_REASON_LIQUIDATION,
 }
 # Daily volatility for square-root impact: std of the last bars' close-to-close returns.
 VOLATILITY_WINDOW = 20
@@ -82,6 +88,8 @@ class BacktestResult:
     round_trips: pd.DataFrame | None = None  # ROUND_TRIP_COLUMNS, first in first out
     costs: Mapping[str, float] | None = None  # commission, slippage, impact, borrow totals
     counts: SimulationCounts = SimulationCounts()
+    borrow_by_symbol: Mapping[str, float] | None = None  # the borrow total split by symbol
+    initial_equity: float | None = None  # the starting cash; None: the first equity point
 
     def report(
         self,
@@ -95,12 +103,15 @@ class BacktestResult:
         extra_costs: Mapping[str, float] | None = None,
         lookahead_warning: str | None = None,
     ) -> BacktestReport:
-        """The report: metrics, charts' data, monthly returns, costs and a Monte Carlo table.
+        """The report: metrics, charts' data, monthly returns, costs, Monte Carlo and fills.
 
-        The Monte Carlo is a seeded stationary bootstrap of the daily returns
-        (`monte_carlo_paths` = 0 leaves it out). Costs come from the simulator's totals when the
-        result has them; otherwise slippage cost needs its rate: `slippage_bps`, else a numeric
-        ``configuration["slippage_bps"]``, else it is left out of the costs.
+        Two seeded Monte Carlo bootstraps (`monte_carlo_paths` = 0 leaves both out): stationary
+        on the daily returns, and on the round trips' P&Ls when the result has round trips (with
+        too few, the section says so; see `report_monte_carlo`). Costs come from the simulator's
+        totals when the result has them; otherwise slippage cost needs its rate:
+        `slippage_bps`, else a numeric ``configuration["slippage_bps"]``, else it is left out.
+        With fills, the report has them and their costs per symbol; fills at the close of the
+        bar that decided them set a look-ahead warning unless `lookahead_warning` is given.
         """
         equity = self.equity.to_numpy(dtype=np.float64)
         metrics: dict[str, float] = dict(self.summary.as_dict())
@@ -110,13 +121,20 @@ class BacktestResult:
             metrics["exposure"] = exposure(self.positions.to_numpy(dtype=np.float64))
         timestamped = isinstance(self.equity.index, pd.DatetimeIndex)
         monte_carlo: dict[str, Any] = {}
-        if monte_carlo_paths > 0 and len(equity) >= 3:
-            monte_carlo = bootstrap_returns(
-                simple_returns(equity),
-                n_paths=monte_carlo_paths,
-                method="stationary",
-                seed=monte_carlo_seed,
-            ).as_dict()
+        trade_monte_carlo: dict[str, Any] = {}
+        if monte_carlo_paths > 0:
+            monte_carlo = returns_monte_carlo(
+                equity, n_paths=monte_carlo_paths, seed=monte_carlo_seed
+            )
+            if self.round_trips is not None and len(equity):
+                trade_monte_carlo = trades_monte_carlo(
+                    self.round_trips["pnl"].to_numpy(dtype=np.float64),
+                    initial_equity=(
+                        self.initial_equity if self.initial_equity is not None else equity[0]
+                    ),
+                    n_paths=monte_carlo_paths,
+                    seed=monte_carlo_seed,
+                )
         return BacktestReport(
             title=title,
             equity=self.equity,
@@ -132,7 +150,25 @@ class BacktestResult:
             ),
             cost_breakdown=self._cost_breakdown(slippage_bps, configuration, extra_costs),
             monte_carlo=monte_carlo,
-            lookahead_warning=lookahead_warning,
+            trade_monte_carlo=trade_monte_carlo,
+            lookahead_warning=lookahead_warning or self._same_bar_warning(),
+            fills=self.fills,
+            cost_attribution=(
+                cost_attribution(self.fills, self.borrow_by_symbol)
+                if self.fills is not None
+                else None
+            ),
+        )
+
+    def _same_bar_warning(self) -> str | None:
+        if self.fills is None:
+            return None
+        same_bar = int((self.fills["reason"] == FILL_REASON_SAME_BAR_CLOSE).sum())
+        if not same_bar:
+            return None
+        return (
+            f"{same_bar:,} fill{'' if same_bar == 1 else 's'} traded at the close of the bar "
+            "whose close decided them (same-bar close)."
         )
 
     def _cost_breakdown(
@@ -164,10 +200,21 @@ def _panel(bars: pd.DataFrame, column: str, symbols: list[str]) -> pd.DataFrame:
 
 
 def _fill_frames(
-    fills: kernels.Fills, index: pd.DatetimeIndex, symbols: list[str]
+    fills: kernels.Fills,
+    index: pd.DatetimeIndex,
+    symbols: list[str],
+    *,
+    same_bar_close: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The simulator's fills as (fills, round trips) frames labelled by timestamp and symbol."""
+    """The simulator's fills as (fills, round trips) frames labelled by timestamp and symbol.
+
+    With `same_bar_close` (the simulator filled signals at the deciding bar's close) signal
+    fills are labelled FILL_REASON_SAME_BAR_CLOSE; liquidations still happen at an open.
+    """
     quantity = fills.quantity
+    reasons = dict(FILL_REASONS)
+    if same_bar_close:
+        reasons[kernels.simulator.REASON_SIGNAL] = FILL_REASON_SAME_BAR_CLOSE
     frame = pd.DataFrame(
         {
             "timestamp": index[fills.bar],
@@ -178,7 +225,7 @@ def _fill_frames(
             "commission": fills.commission,
             "slippage": fills.slippage,
             "impact": fills.impact,
-            "reason": [FILL_REASONS.get(code, str(code)) for code in fills.reason.tolist()],
+            "reason": [reasons.get(code, str(code)) for code in fills.reason.tolist()],
         },
         columns=list(FILL_COLUMNS),
     )
@@ -239,10 +286,13 @@ def backtest_weights(
     rebalance_band: float = 0.0,
     costs: kernels.CostModel | None = None,
     margin: kernels.MarginRules | None = None,
+    fill_at_close: bool = False,
 ) -> BacktestResult:
     """Trade target weights (timestamps × symbols, NaN = hold) over the bars they cover.
 
-    Weights decided at a bar's close trade at the next bar's open (no same-bar look-ahead).
+    Weights decided at a bar's close trade at the next bar's open (no same-bar look-ahead);
+    `fill_at_close` trades them at that same close instead (look-ahead: such fills are
+    labelled FILL_REASON_SAME_BAR_CLOSE and the report warns about them).
     `commission` and `slippage` give the cost model's commission and slippage rates; `costs`
     adds the other models (its commission/slippage rates must stay 0) and `margin` the margin
     rules. Square-root impact uses the std of the last VOLATILITY_WINDOW daily returns; tiered
@@ -274,11 +324,15 @@ def backtest_weights(
         rebalance_band=rebalance_band,
         volatility=volatility,
         month=(index.year * 12 + index.month).to_numpy(dtype=np.int64),
+        fill_at_close=fill_at_close,
     )
     fills = simulation.fills
     traded_notional = np.zeros(len(index))
     np.add.at(traded_notional, fills.bar, np.abs(fills.quantity) * fills.price)
-    fill_frame, trips = _fill_frames(fills, index, symbols)
+    fill_frame, trips = _fill_frames(
+        fills, index, symbols, same_bar_close=simulation.flags.same_bar_fills
+    )
+    positions = pd.DataFrame(simulation.positions, index=open_prices.index, columns=symbols)
     summary = summarize(
         simulation.equity,
         traded_notional,
@@ -289,13 +343,16 @@ def backtest_weights(
     flags = simulation.flags
     return BacktestResult(
         equity=pd.Series(simulation.equity, index=open_prices.index, name="equity"),
-        positions=pd.DataFrame(simulation.positions, index=open_prices.index, columns=symbols),
+        positions=positions,
         trades=fill_frame.loc[:, list(TRADE_COLUMNS)],
         summary=summary,
         fills=fill_frame,
         round_trips=trips,
         costs=simulation.costs._asdict(),
         counts=SimulationCounts(flags.margin_calls, flags.orders_cut, flags.orders_rejected),
+        # Shorts are valued at the closes, as the simulator charges them.
+        borrow_by_symbol=borrow_attribution(positions, panels["close"], simulation.costs.borrow),
+        initial_equity=float(initial_cash),
     )
 
 

@@ -22,8 +22,9 @@ traded with that pair by `signal_backtest`, on the same rules:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 import attrs
 import numpy as np
@@ -33,12 +34,14 @@ from quantcli import kernels
 from quantcli.application.parameter_sweep import sweep_sma_crossover, window_pairs
 from quantcli.application.performance import FloatArray
 from quantcli.application.ports import BarStore
+from quantcli.application.ports.research import WalkForwardReport, WalkForwardRun
 from quantcli.application.walk_forward import (
     BarRange,
     WalkForwardResult,
     WindowMode,
     walk_forward,
 )
+from quantcli.application.walk_forward_analytics import walk_forward_run
 from quantcli.domain.errors import DataError, ValidationError
 
 WINDOW_COLUMNS = (
@@ -89,6 +92,15 @@ class SymbolWalkForward:
     def max_drawdown(self) -> float:
         return self.walk.metrics["max_drawdown"]
 
+    def report_run(self) -> WalkForwardRun:
+        """This symbol's part of the walk-forward report: windows with their chosen pair."""
+        return walk_forward_run(
+            self.symbol,
+            self.walk,
+            parameters=[{"fast": pair.fast, "slow": pair.slow} for pair in self.pairs],
+            in_sample_sharpe=[pair.train_sharpe for pair in self.pairs],
+        )
+
     def window_table(self) -> pd.DataFrame:
         """One row per window, columns WINDOW_COLUMNS."""
         rows = [
@@ -123,6 +135,26 @@ class WalkForwardSweep:
     def window_table(self) -> pd.DataFrame:
         """One row per symbol and window, columns WINDOW_COLUMNS."""
         return pd.concat([run.window_table() for run in self.symbols], ignore_index=True)
+
+    def report(
+        self,
+        title: str,
+        configuration: Mapping[str, Any],
+        *,
+        lookahead_warning: str | None = None,
+    ) -> WalkForwardReport:
+        """The walk-forward report: one run per symbol, in order, and the configuration."""
+        return WalkForwardReport(
+            title=title,
+            runs=tuple(run.report_run() for run in self.symbols),
+            configuration={
+                "train_length": self.train_length,
+                "test_length": self.test_length,
+                "mode": self.mode,
+                **configuration,
+            },
+            lookahead_warning=lookahead_warning,
+        )
 
 
 def walk_forward_sma_crossover(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,47 @@ def test_sma_cross_backtest_prints_metrics_and_writes_the_report(
         assert metric in result.stdout
     html = (tmp_path / "sma.html").read_text()
     assert "QuantCLI backtest: strategy sma_cross" in html
+
+
+def test_the_report_lists_the_fills_their_costs_by_symbol_and_both_bootstraps(
+    market: RunCli, tmp_path: Path
+) -> None:
+    result = market("backtest", "--strategy", "sma_cross", "--report", "sma.html")
+
+    assert result.returncode == 0, result.stderr
+    printed_fills = int(re.search(r"^trades\s+([\d,]+)$", result.stdout, re.M)[1].replace(",", ""))
+    printed_costs = re.search(r"^total costs\s+(\S+)$", result.stdout, re.M)[1]
+    fills = pd.read_csv(tmp_path / "sma_fills.csv")
+    assert len(fills) == printed_fills
+    assert list(fills.columns) == [
+        "timestamp",
+        "symbol",
+        "side",
+        "quantity",
+        "price",
+        "commission",
+        "slippage",
+        "impact",
+        "reason",
+    ]
+    html = (tmp_path / "sma.html").read_text()
+    assert f'<p class="note">{printed_fills:,} fills; 0 forced liquidations' in html
+    assert '<a href="sma_fills.csv">sma_fills.csv</a>' in html
+    attribution = re.search(r'<table class="cost-attribution">(.*?)</table>', html, re.S)
+    assert attribution is not None
+    per_symbol = re.findall(
+        r"<tr><td>(SYN\d\d)</td><td class=\"num\">([\d,]+)</td>", attribution[1]
+    )
+    counts = fills.groupby("symbol").size()
+    assert [(symbol, int(n.replace(",", ""))) for symbol, n in per_symbol] == list(counts.items())
+    total = re.search(r'<tr class="total"><td>all symbols</td>((?:<td[^>]*>[^<]*</td>)+)', html)
+    assert total is not None
+    assert re.findall(r">([^<]*)</td>", total[1])[6] == printed_costs  # the total column
+    trips = re.search(r"Bootstrap of the (\d+) round-trip P&amp;Ls", html)
+    assert trips is not None
+    assert int(trips[1]) >= 10
+    assert html.count("1,000 resamples, seed 0.") == 2
+    assert html.count("<th>p5</th><th>median</th><th>p95</th>") == 2
 
 
 def test_a_python_entry_point_strategy_is_backtested(market: RunCli, tmp_path: Path) -> None:

@@ -56,6 +56,44 @@ def test_walk_forward_prints_each_window_and_saves_them_all(
     assert set(table.fast) <= set(range(5, 51, 5))
     assert set(table.slow) <= set(range(20, 201, 10))
     assert table.groupby("symbol").train_start.nunique().tolist() == [windows, windows]  # rolling
+    report = tmp_path / "data" / "reports" / "backtest.html"  # where the backtest report goes
+    assert f"Report written to {report.resolve()}" in result.stdout
+    assert_report_matches_the_windows(report.read_text(), table)
+
+
+def assert_report_matches_the_windows(html: str, table: pd.DataFrame) -> None:
+    """Each symbol's window table in the HTML shows the CSV's windows, and its summary row
+    the efficiency ratio of the Sharpe ratios it lists."""
+    for symbol, windows in table.groupby("symbol"):
+        shown = re.search(
+            rf"<h3>{symbol}: windows</h3>\n<table class=\"windows\">(.*?)</table>", html, re.S
+        )
+        assert shown is not None, symbol
+        rows = [
+            re.findall(r"<td[^>]*>([^<]*)</td>", row)
+            for row in re.findall(r"<tr>(.*?)</tr>", shown[1])[1:]
+        ]
+        assert len(rows) == len(windows)
+        for cells, window in zip(rows, windows.itertuples(), strict=True):
+            assert cells[0] == str(window.window)
+            assert cells[1:5] == [
+                window.train_start[:10],
+                window.train_end[:10],
+                window.test_start[:10],
+                window.test_end[:10],
+            ]
+            assert (int(cells[5]), int(cells[6])) == (window.fast, window.slow)
+            assert cells[7] == f"{window.train_sharpe:,.2f}"
+            assert cells[9] == f"{window.test_return * 100:,.2f}%"
+        summary = re.search(rf"<tr><td>{symbol}</td>((?:<td[^>]*>[^<]*</td>)+)</tr>", html)
+        assert summary is not None
+        shown_ratio = re.findall(r">([^<]*)</td>", summary[1])[-1]
+        in_sample = windows.train_sharpe.mean()
+        out_of_sample = sum(float(cells[8]) for cells in rows) / len(rows)
+        if in_sample > 0:
+            assert float(shown_ratio) == pytest.approx(out_of_sample / in_sample, abs=0.02)
+        else:
+            assert shown_ratio == "n/a"
 
 
 def test_anchored_walk_forward_grows_the_training_window(
@@ -64,7 +102,15 @@ def test_anchored_walk_forward_grows_the_training_window(
     run_cli, _ = market
 
     result = run_cli(
-        "backtest", *GRID, "--walk-forward", f"{TRAIN}:{TEST}", "--anchored", "--symbol", "SYN01"
+        "backtest",
+        *GRID,
+        "--walk-forward",
+        f"{TRAIN}:{TEST}",
+        "--anchored",
+        "--symbol",
+        "SYN01",
+        "--report",
+        "wf.html",
     )
 
     assert result.returncode == 0, result.stderr
@@ -72,6 +118,11 @@ def test_anchored_walk_forward_grows_the_training_window(
     table = pd.read_csv(tmp_path / "data" / "reports" / "walk_forward_sma_cross.csv")
     assert set(table.symbol) == {"SYN01"}
     assert table.train_start.nunique() == 1
+    assert f"Report written to {(tmp_path / 'wf.html').resolve()}" in result.stdout
+    html = (tmp_path / "wf.html").read_text()
+    assert "<h1>QuantCLI walk-forward: SMA crossover (anchored)</h1>" in html
+    assert "<h2>SYN00</h2>" not in html
+    assert_report_matches_the_windows(html, table)
 
 
 def test_a_symbol_too_short_for_one_window_is_an_error_naming_it(

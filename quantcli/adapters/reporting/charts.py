@@ -1,9 +1,11 @@
 """Report charts as PNG bytes, drawn with matplotlib's Agg canvas (no pyplot): equity,
-drawdown, rolling Sharpe and the monthly returns heatmap."""
+drawdown, rolling Sharpe, the monthly returns heatmap and Monte Carlo histograms."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -20,13 +22,28 @@ _FIGSIZE_INCHES = (10.0, 3.2)
 _DPI = 100
 _EQUITY_COLOUR = "#1f5fa8"
 _DRAWDOWN_COLOUR = "#b8322a"
+_MARKER_COLOUR = "#1d1d1f"
 
 
-def equity_png(equity: pd.Series) -> bytes:
-    """Line chart of account equity over time."""
-    figure, axes = _new_figure("Equity")
+class Histogram(NamedTuple):
+    """One panel of `histograms_png`: the values, the original's value and an interval."""
+
+    label: str
+    values: Sequence[float]
+    point_estimate: float
+    lower: float
+    upper: float
+    percent: bool = False  # values are fractions, shown in percent
+
+
+def equity_png(equity: pd.Series, title: str = "Equity", boundaries: Sequence[Any] = ()) -> bytes:
+    """Line chart of account equity over time; `boundaries` (x values, e.g. the start of each
+    walk-forward test window) are drawn as faint vertical lines."""
+    figure, axes = _new_figure(title)
     x, y = _xy(equity)
     if y.size:
+        for boundary in _x_values(boundaries, equity.index):
+            axes.axvline(boundary, color="#999999", linewidth=0.7, linestyle=":")
         axes.plot(x, y, color=_EQUITY_COLOUR, linewidth=1.2)
         _label_x_axis(axes, x)
         # Account values read best as 1,250,000; a normalised curve (around 1.0) keeps decimals.
@@ -38,9 +55,9 @@ def equity_png(equity: pd.Series) -> bytes:
     return _png(figure)
 
 
-def drawdown_png(drawdown: pd.Series) -> bytes:
+def drawdown_png(drawdown: pd.Series, title: str = "Drawdown") -> bytes:
     """Filled chart of the drawdown (fraction below the running peak) in percent."""
-    figure, axes = _new_figure("Drawdown")
+    figure, axes = _new_figure(title)
     x, y = _xy(drawdown)
     if y.size:
         percent = y * 100.0
@@ -100,6 +117,47 @@ def monthly_heatmap_png(table: pd.DataFrame) -> bytes:
     return _png(figure)
 
 
+def histograms_png(title: str, panels: Sequence[Histogram]) -> bytes:
+    """Side-by-side histograms, one per panel: the paths' values, a solid line at the
+    original's value and dashed lines at the interval's ends."""
+    figure = Figure(figsize=_FIGSIZE_INCHES, dpi=_DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    figure.suptitle(title, x=0.01, ha="left", fontsize=11)
+    for number, panel in enumerate(panels, start=1):
+        axes = figure.add_subplot(1, max(1, len(panels)), number)
+        scale = 100.0 if panel.percent else 1.0
+        values = np.asarray(panel.values, dtype=np.float64) * scale
+        values = values[np.isfinite(values)]
+        axes.set_title(panel.label, fontsize=9)
+        axes.grid(visible=True, alpha=0.3)
+        if values.size:
+            # A constant metric (e.g. no drawdown on any path) still gets one visible bar.
+            spread = float(np.ptp(values)) or max(abs(float(values[0])), 1.0) * 1e-3
+            bins = max(1, min(40, int(np.sqrt(values.size))))
+            axes.hist(
+                values,
+                bins=bins,
+                range=(values.min(), values.min() + spread),
+                color=_EQUITY_COLOUR,
+                alpha=0.6,
+            )
+            for marker, style in (
+                (panel.point_estimate, "-"),
+                (panel.lower, "--"),
+                (panel.upper, "--"),
+            ):
+                if np.isfinite(marker):
+                    axes.axvline(
+                        marker * scale, color=_MARKER_COLOUR, linestyle=style, linewidth=1.0
+                    )
+            if panel.percent:
+                axes.set_xlabel("%")
+        else:
+            _no_data(axes)
+        axes.tick_params(labelsize=8)
+    return _png(figure)
+
+
 def _new_figure(title: str) -> tuple[Figure, Axes]:
     # Constrained layout fits tick labels of any width (e.g. 1,250,000) inside the image.
     figure = Figure(figsize=_FIGSIZE_INCHES, dpi=_DPI, layout="constrained")
@@ -118,6 +176,16 @@ def _xy(series: pd.Series) -> tuple[npt.NDArray[np.generic], npt.NDArray[np.floa
         naive = index.tz_convert("UTC").tz_localize(None) if index.tz is not None else index
         return naive.to_numpy(), values
     return np.asarray(index), values
+
+
+def _x_values(values: Sequence[Any], index: pd.Index) -> list[Any]:
+    """`values` on the x axis `_xy` makes of `index`: naive UTC for a timestamp axis."""
+    if not len(values):
+        return []
+    if isinstance(index, pd.DatetimeIndex):
+        stamps = pd.DatetimeIndex(pd.to_datetime(list(values), utc=True))
+        return list(stamps.tz_localize(None).to_numpy())
+    return list(values)
 
 
 def _label_x_axis(axes: Axes, x: npt.NDArray[np.generic]) -> None:

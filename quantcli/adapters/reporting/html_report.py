@@ -1,307 +1,121 @@
-"""A backtest report as one self-contained HTML file: metrics, charts, trades, configuration.
+"""Backtest and walk-forward reports as self-contained HTML files (charts embedded as PNG).
 
-Optional sections appear when the report carries them: a look-ahead warning banner at the top,
-the monthly returns heatmap and table, the rolling Sharpe chart, the cost breakdown and the
-Monte Carlo table.
+A backtest report shows metrics, equity and drawdown, then the optional sections it carries:
+a look-ahead warning banner at the top, the monthly returns heatmap and table, the rolling
+Sharpe chart, the cost breakdown and its split by symbol, the Monte Carlo bootstraps of returns
+and of trades, and the fills (in place of the trade list when the report has them: the first
+and last `max_fills` / 2 rows, the complete table written beside the report as
+``<report stem>_fills.csv``); then the configuration.
 
-Metric formatting, decided by the metric key (case-insensitive):
-- ends with ``_pct``, ``return``, ``drawdown``, ``_rate``, ``volatility`` or ``cagr``: the value is
-  a fraction shown as a percentage with 2 decimals (``-0.1234`` -> ``-12.34%``);
-- starts with ``num_``/``n_`` or ends with ``_count``/``trades`` and the value is whole: an integer;
-- anything else: 2 decimals with thousands separators; NaN and infinities show as ``n/a``.
+A walk-forward report shows a summary row per run (symbol) with its efficiency ratio, then per
+run its metrics, stitched out-of-sample equity and drawdown, and the table of its windows.
+
+Numbers follow `format_metric` (see `markup`).
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import math
-import os
-import re
-import uuid
-from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from quantcli.adapters.reporting.charts import (
-    drawdown_png,
-    equity_png,
-    monthly_heatmap_png,
-    rolling_sharpe_png,
+from quantcli.adapters.reporting import backtest_sections as sections
+from quantcli.adapters.reporting.charts import drawdown_png, equity_png
+from quantcli.adapters.reporting.markup import (
+    definition_list,
+    esc,
+    format_metric,
+    key_value_table,
+    page,
+    period_line,
+    png_img,
+    write_atomically,
 )
+from quantcli.adapters.reporting.walk_forward_sections import run_section, summary_section
 from quantcli.application.ports import BacktestReport
-from quantcli.domain.errors import StorageError
+from quantcli.application.ports.research import WalkForwardReport
+from quantcli.domain.errors import ValidationError
 
-_PERCENT_SUFFIXES = ("_pct", "return", "drawdown", "_rate", "volatility", "cagr", "exposure")
-_COUNT_PREFIXES = ("num_", "n_")
-_COUNT_SUFFIXES = ("_count", "trades", "_duration")
-# Configuration should hold no secrets (they come from the environment); this is a backstop.
-_SECRET_KEY = re.compile(r"password|secret|token|api_?key|credential", re.IGNORECASE)
-_MASK = "********"
+__all__ = ["HtmlReportWriter", "fills_csv_path", "format_metric"]
 
-_STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1060px;
-color:#1d1d1f;padding:0 1rem}
-h1{margin-bottom:.2rem}.period{color:#666;margin-top:0}
-table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.9rem}
-th,td{border-bottom:1px solid #ddd;padding:.25rem .7rem;text-align:left}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-img{max-width:100%;height:auto;display:block;margin:.5rem 0}
-dl{margin:.3rem 0 .3rem 0}dt{font-weight:600}dd{margin:0 0 .3rem 1.2rem}
-.note{color:#666;font-size:.9rem}
-.warning{background:#fdecea;border:2px solid #b8322a;color:#7a1c16;padding:.7rem 1rem;
-margin:1rem 0;border-radius:4px;font-weight:600}
-td.neg{color:#b8322a}td.pos{color:#1d7a3a}
-"""
+
+def fills_csv_path(report_path: Path) -> Path:
+    """Where the complete fills table of the report at `report_path` goes: beside it."""
+    report_path = Path(report_path)
+    return report_path.with_name(f"{report_path.stem}_fills.csv")
 
 
 class HtmlReportWriter:
     """ReportWriter producing one HTML file with the charts embedded as base64 PNG images."""
 
-    def __init__(self, max_trades: int = 200) -> None:
+    def __init__(self, max_trades: int = 200, max_fills: int = 200) -> None:
+        for name, value in (("max_trades", max_trades), ("max_fills", max_fills)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValidationError(f"{name} {value!r} must be a positive integer")
         self.max_trades = max_trades
+        self.max_fills = max_fills
 
     def write(self, report: BacktestReport, path: Path) -> Path:
-        """Render the report and write it atomically, creating parent folders."""
+        """Render the report and write it atomically, creating parent folders; with fills,
+        write the complete fills table beside it first (see `fills_csv_path`)."""
         path = Path(path)
-        document = self.render(report)
-        # Same folder as the target so os.replace is a rename, never a cross-device copy.
-        staging = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with staging.open("x", encoding="utf-8") as handle:
-                handle.write(document)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(staging, path)
-        except OSError as exc:
-            staging.unlink(missing_ok=True)
-            raise StorageError(f"cannot write report {path}: {exc}") from exc
-        return path
+        csv_name = None
+        if report.fills is not None and not report.fills.empty:
+            table = fills_csv_path(path)
+            write_atomically(table, report.fills.to_csv(index=False), "fills table")
+            csv_name = table.name
+        return write_atomically(path, self.render(report, fills_csv=csv_name))
 
-    def render(self, report: BacktestReport) -> str:
-        """Return the report as an HTML document string."""
-        title = _esc(report.title)
-        sections = [
-            f"<h1>{title}</h1>",
-            _lookahead_banner(report.lookahead_warning),
-            _period_line(report.equity),
-            "<h2>Metrics</h2>",
-            _metrics_table(report.metrics),
-            "<h2>Equity</h2>",
-            _png_img(equity_png(report.equity), "Equity curve"),
-            "<h2>Drawdown</h2>",
-            _png_img(drawdown_png(report.drawdown), "Drawdown"),
-            *_monthly_section(report.monthly_returns),
-            *_rolling_sharpe_section(report.rolling_sharpe),
-            *_costs_section(report.cost_breakdown),
-            *_monte_carlo_section(report.monte_carlo),
-            "<h2>Trades</h2>",
-            _trades_section(report.trades, self.max_trades),
-            "<h2>Configuration</h2>",
-            _definition_list(report.configuration),
-        ]
-        body = "\n".join(section for section in sections if section)
-        return (
-            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f"<title>{title}</title>\n<style>{_STYLE}</style>\n</head>\n"
-            f"<body>\n{body}\n</body>\n</html>\n"
+    def render(self, report: BacktestReport, *, fills_csv: str | None = None) -> str:
+        """Return the report as an HTML document string; `fills_csv` names the fills CSV."""
+        trades = (
+            sections.fills_section(report.fills, self.max_fills, fills_csv)
+            if report.fills is not None
+            else sections.trades_section(report.trades, self.max_trades)
+        )
+        return page(
+            report.title,
+            [
+                f"<h1>{esc(report.title)}</h1>",
+                sections.lookahead_banner(report.lookahead_warning),
+                period_line(report.equity),
+                "<h2>Metrics</h2>",
+                _metrics(report.metrics),
+                "<h2>Equity</h2>",
+                png_img(equity_png(report.equity), "Equity curve"),
+                "<h2>Drawdown</h2>",
+                png_img(drawdown_png(report.drawdown), "Drawdown"),
+                *sections.monthly_section(report.monthly_returns),
+                *sections.rolling_sharpe_section(report.rolling_sharpe),
+                *sections.costs_section(report.cost_breakdown),
+                *sections.cost_attribution_section(report.cost_attribution),
+                *sections.monte_carlo_section(report.monte_carlo, report.trade_monte_carlo),
+                *trades,
+                "<h2>Configuration</h2>",
+                definition_list(report.configuration),
+            ],
+        )
+
+    def write_walk_forward(self, report: WalkForwardReport, path: Path) -> Path:
+        """Render the walk-forward report and write it atomically, creating parent folders."""
+        return write_atomically(Path(path), self.render_walk_forward(report))
+
+    def render_walk_forward(self, report: WalkForwardReport) -> str:
+        """Return the walk-forward report as an HTML document string."""
+        runs = tuple(report.runs)
+        return page(
+            report.title,
+            [
+                f"<h1>{esc(report.title)}</h1>",
+                sections.lookahead_banner(report.lookahead_warning),
+                *summary_section(runs),
+                *(part for run in runs for part in run_section(run)),
+                "<h2>Configuration</h2>",
+                definition_list(report.configuration),
+            ],
         )
 
 
-def format_metric(key: str, value: float) -> str:
-    """Format one metric value as the module docstring describes."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if not math.isfinite(number):
-        return "n/a"
-    name = key.lower()
-    if name.endswith(_PERCENT_SUFFIXES):
-        return f"{number * 100:,.2f}%"
-    if (name.startswith(_COUNT_PREFIXES) or name.endswith(_COUNT_SUFFIXES)) and number.is_integer():
-        return f"{int(number):,}"
-    return f"{number:,.2f}"
-
-
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _period_line(equity: pd.Series) -> str:
-    if equity.empty:
-        return '<p class="period">No equity points.</p>'
-    first, last = _esc(_cell(equity.index[0])), _esc(_cell(equity.index[-1]))
-    return f'<p class="period">{first} to {last} · {len(equity):,} points</p>'
-
-
-def _metrics_table(metrics: Mapping[str, float]) -> str:
+def _metrics(metrics: Mapping[str, float]) -> str:
     if not metrics:
         return '<p class="note">No metrics.</p>'
-    rows = "".join(
-        f'<tr><th>{_esc(key)}</th><td class="num">{_esc(format_metric(key, value))}</td></tr>'
-        for key, value in metrics.items()
-    )
-    return f'<table class="metrics">{rows}</table>'
-
-
-def _lookahead_banner(warning: str | None) -> str:
-    if not warning:
-        return ""
-    return (
-        '<div class="warning" role="alert">Look-ahead warning: '
-        f"{_esc(warning)} These results may be optimistic.</div>"
-    )
-
-
-def _monthly_section(table: pd.DataFrame | None) -> list[str]:
-    if table is None or table.empty:
-        return []
-    header = "".join(f"<th>{_esc(column)}</th>" for column in ["", *table.columns])
-    rows = []
-    for year, values in table.iterrows():
-        cells = "".join(_percent_cell(value) for value in values.tolist())
-        rows.append(f"<tr><th>{_esc(year)}</th>{cells}</tr>")
-    return [
-        "<h2>Monthly returns</h2>",
-        _png_img(monthly_heatmap_png(table), "Monthly returns heatmap"),
-        f'<table class="monthly"><tr>{header}</tr>{"".join(rows)}</table>',
-    ]
-
-
-def _percent_cell(value: Any) -> str:
-    number = float(value)
-    if not math.isfinite(number):
-        return '<td class="num"></td>'
-    css = "num neg" if number < 0 else "num pos" if number > 0 else "num"
-    return f'<td class="{css}">{number * 100:.2f}%</td>'
-
-
-def _rolling_sharpe_section(sharpe: pd.Series | None) -> list[str]:
-    if sharpe is None or sharpe.empty:
-        return []
-    return ["<h2>Rolling Sharpe</h2>", _png_img(rolling_sharpe_png(sharpe), "Rolling Sharpe")]
-
-
-def _costs_section(costs: Mapping[str, float]) -> list[str]:
-    if not costs:
-        return []
-    rows = "".join(
-        f'<tr><th>{_esc(name)}</th><td class="num">{_esc(format_metric(name, value))}</td></tr>'
-        for name, value in costs.items()
-    )
-    return ["<h2>Costs</h2>", f'<table class="costs">{rows}</table>']
-
-
-def _monte_carlo_section(summary: Mapping[str, Any]) -> list[str]:
-    metrics = summary.get("metrics") if summary else None
-    if not isinstance(metrics, Mapping) or not metrics:
-        return []
-    level = summary.get("confidence_level")
-    try:
-        share = float(level)  # type: ignore[arg-type]
-        lower = f"p{50 * (1 - share):g}"
-        upper = f"p{50 * (1 + share):g}"
-    except (TypeError, ValueError):
-        lower, upper = "lower", "upper"
-    columns = [
-        ("point_estimate", "backtest"),
-        ("mean", "mean"),
-        ("median", "median"),
-        ("std", "std"),
-        ("lower", lower),
-        ("upper", upper),
-    ]
-    header = "".join(f"<th>{_esc(label)}</th>" for label in ["metric", *(c[1] for c in columns)])
-    rows = []
-    for name, stats in metrics.items():
-        values = stats if isinstance(stats, Mapping) else {}
-        # std of a percentage metric is also a fraction, so it takes the metric's format.
-        cells = "".join(
-            f'<td class="num">{_esc(format_metric(str(name), values.get(key, math.nan)))}</td>'
-            for key, _ in columns
-        )
-        rows.append(f"<tr><th>{_esc(name)}</th>{cells}</tr>")
-    settings = ", ".join(
-        f"{_esc(key)} {_esc(summary[key])}"
-        for key in ("method", "n_paths", "mean_block_length", "seed")
-        if summary.get(key) is not None
-    )
-    note = f'<p class="note">Bootstrap: {settings}.</p>' if settings else ""
-    return [
-        "<h2>Monte Carlo</h2>",
-        note,
-        f'<table class="monte-carlo"><tr>{header}</tr>{"".join(rows)}</table>',
-    ]
-
-
-def _png_img(png: bytes, alt: str) -> str:
-    encoded = base64.b64encode(png).decode("ascii")
-    return f'<img alt="{_esc(alt)}" src="data:image/png;base64,{encoded}">'
-
-
-def _trades_section(trades: pd.DataFrame, limit: int) -> str:
-    total = len(trades)
-    if total == 0:
-        return '<p class="note">No trades.</p>'
-    if not isinstance(trades.index, pd.RangeIndex):
-        trades = trades.reset_index()
-    if "timestamp" in trades.columns:
-        trades = trades.sort_values("timestamp", kind="stable")
-    shown = trades.tail(limit)
-    note = (
-        f'<p class="note">Showing the most recent {len(shown):,} of {total:,} trades.</p>'
-        if total > len(shown)
-        else f'<p class="note">{total:,} trades.</p>'
-    )
-    header = "".join(f"<th>{_esc(column)}</th>" for column in shown.columns)
-    body = "".join(_trade_row(row) for row in shown.itertuples(index=False, name=None))
-    return f'{note}<table class="trades"><tr>{header}</tr>{body}</table>'
-
-
-def _trade_row(values: Iterable[Any]) -> str:
-    cells = []
-    for raw in values:
-        value = raw.item() if isinstance(raw, np.generic) else raw
-        numeric = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
-        css = ' class="num"' if numeric else ""
-        cells.append(f"<td{css}>{_esc(_cell(value))}</td>")
-    return f"<tr>{''.join(cells)}</tr>"
-
-
-def _cell(value: Any) -> str:
-    """Readable text for one table cell or axis end: trims float noise, blanks missing values."""
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat(sep=" ")
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float | Decimal):
-        text = f"{value:,.6f}".rstrip("0").rstrip(".")
-        return text if text not in ("", "-0") else "0"
-    return str(value)
-
-
-def _definition_list(config: Mapping[str, Any]) -> str:
-    if not config:
-        return '<p class="note">No configuration.</p>'
-    items = []
-    for key, value in config.items():
-        if _SECRET_KEY.search(str(key)):
-            shown = _esc(_MASK)
-        elif isinstance(value, Mapping):
-            shown = _definition_list(value)
-        elif isinstance(value, list | tuple):
-            shown = _esc(", ".join(str(item) for item in value))
-        else:
-            shown = _esc(value)
-        items.append(f"<dt>{_esc(key)}</dt><dd>{shown}</dd>")
-    return f"<dl>{''.join(items)}</dl>"
+    return key_value_table(metrics, "metrics")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import attrs
 import numpy as np
@@ -12,6 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 
 FloatArray = npt.NDArray[np.float64]
+ImportanceKind = Literal["gain", "shap"]
 
 
 class FeatureStore(Protocol):
@@ -35,6 +36,13 @@ class Estimator(Protocol):
 
     def predict_proba(self, features: FloatArray) -> FloatArray: ...
 
+    def feature_importance(
+        self, kind: ImportanceKind, features: FloatArray | None = None
+    ) -> FloatArray:
+        """One value per fitted feature, in fit order: "gain" is the model's own split gain,
+        "shap" the mean |SHAP value| over the rows of `features` (required for it)."""
+        ...
+
 
 EstimatorFactory = Callable[[], Estimator]
 
@@ -57,6 +65,14 @@ class ModelStore(Protocol):
         ...
 
 
+# The `reason` of a fill in BacktestReport.fills: what made it trade.
+FILL_REASON_SIGNAL = "signal"  # the strategy's target, traded at the next bar's open
+FILL_REASON_LIQUIDATION = "liquidation"  # forced by a margin call
+FILL_REASON_SAME_BAR_CLOSE = "same_bar_close"  # traded at the close that decided it: look-ahead
+# The label of BacktestReport.cost_attribution's total row.
+ALL_SYMBOLS = "all symbols"
+
+
 @attrs.frozen
 class BacktestReport:
     """Everything a report shows about one backtest."""
@@ -71,12 +87,50 @@ class BacktestReport:
     monthly_returns: pd.DataFrame | None = None  # years × Jan..Dec + "Year", fractions
     rolling_sharpe: pd.Series | None = None  # annualized, indexed by UTC timestamp
     cost_breakdown: Mapping[str, float] = attrs.field(factory=dict)  # cost name -> currency
-    # MonteCarloResult.as_dict(): settings plus "metrics": {metric: {point_estimate, lower, ...}}
-    monte_carlo: Mapping[str, Any] = attrs.field(factory=dict)
+    # MonteCarloResult.as_dict(distributions=True): settings, "metrics": {metric: {point_estimate,
+    # lower, median, upper, ...}} and optionally "distributions": {metric: one value per path}.
+    monte_carlo: Mapping[str, Any] = attrs.field(factory=dict)  # bootstrap of period returns
+    # The same for the bootstrap of round-trip P&Ls, or {"method": "trades", "n_periods": n,
+    # "skipped": why} when there are too few round trips for it to mean anything.
+    trade_monte_carlo: Mapping[str, Any] = attrs.field(factory=dict)
+    lookahead_warning: str | None = None  # set when results may have seen the future
+    # Every fill: timestamp, symbol, side, quantity, price, commission, slippage, impact, reason
+    # (a FILL_REASON_* value). When given, a writer shows it in place of `trades`.
+    fills: pd.DataFrame | None = None
+    # One row per symbol (index) and a last ALL_SYMBOLS row: n_fills, traded_notional,
+    # commission, slippage, impact, borrow, total_costs, costs_bps_of_notional.
+    cost_attribution: pd.DataFrame | None = None
+
+
+@attrs.frozen
+class WalkForwardRun:
+    """One walk-forward run (one symbol, say): its stitched out-of-sample curve and windows."""
+
+    name: str
+    equity: pd.Series  # out-of-sample equity after each test bar, indexed by UTC timestamp
+    drawdown: pd.Series  # fraction below the running peak (the initial equity counts), <= 0
+    # One row per window: window, train_start, train_end, test_start, test_end, the chosen
+    # parameters (one column each), in_sample_sharpe, oos_sharpe, oos_return,
+    # oos_max_drawdown, efficiency_ratio.
+    windows: pd.DataFrame
+    metrics: Mapping[str, float]  # of the stitched curve, plus the Sharpe efficiency ratio
+
+
+@attrs.frozen
+class WalkForwardReport:
+    """Everything a report shows about a walk-forward analysis."""
+
+    title: str
+    runs: Sequence[WalkForwardRun]
+    configuration: Mapping[str, Any]
     lookahead_warning: str | None = None  # set when results may have seen the future
 
 
 class ReportWriter(Protocol):
     def write(self, report: BacktestReport, path: Path) -> Path:
         """Write the report (creating parent folders) and return its path."""
+        ...
+
+    def write_walk_forward(self, report: WalkForwardReport, path: Path) -> Path:
+        """Write the walk-forward report (creating parent folders) and return its path."""
         ...

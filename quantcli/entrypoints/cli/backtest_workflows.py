@@ -1,5 +1,6 @@
 """Backtests from the command line: the model's out-of-sample predictions, a rule or user
-strategy, and parameter sweeps; each prints its metrics and writes the HTML report."""
+strategy, parameter sweeps and walk-forward sweeps; each prints its results, and backtests and
+walk-forward sweeps write an HTML report."""
 
 from __future__ import annotations
 
@@ -118,8 +119,11 @@ def walk_forward_sweep(
     train_length: int,
     test_length: int,
     mode: WindowMode,
-) -> WalkForwardSweep:
-    """Walk-forward optimize the SMA crossover over `grid`; print and save each window."""
+    report_path: Path | None = None,
+) -> tuple[WalkForwardSweep, Path]:
+    """Walk-forward optimize the SMA crossover over `grid`; print and save each window, and
+    write the HTML report (default: where the backtest report goes)."""
+    sweep_settings = container.settings().backtest.sweep
     result = walk_forward_sma_crossover(
         container.bar_store(),
         fast_windows=grid["fast"],
@@ -162,7 +166,27 @@ def walk_forward_sweep(
             f"max drawdown {percent(run.max_drawdown)}"
         )
     click.echo(f"Windows: {path.resolve()}")
-    return result
+    configuration = {
+        "strategy": "sma_cross",
+        "grid": {"fast": list(grid["fast"]), "slow": list(grid["slow"])},
+        "symbols": [run.symbol for run in result.symbols],
+        "sweep": attrs.asdict(sweep_settings),
+        "selection": "best in-sample Sharpe of each training window",
+        "windows": str(path.resolve()),
+    }
+    lookahead = (
+        "sweep fills are at the same bar's close (backtest.sweep.fill: same_close)."
+        if sweep_settings.fill == "same_close"
+        else None
+    )
+    report = result.report(
+        f"QuantCLI walk-forward: SMA crossover ({mode})", configuration, lookahead_warning=lookahead
+    )
+    written = container.report_writer().write_walk_forward(
+        report, report_path or container.settings().report_path
+    )
+    click.echo(f"Report written to {written.resolve()}")
+    return result, written
 
 
 def _sweep_rules(container: Container) -> kernels.SignalRules:

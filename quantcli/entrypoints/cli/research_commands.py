@@ -62,7 +62,8 @@ def train(app: AppContext, until: datetime | None) -> None:
     "walk_forward",
     metavar="TRAIN:TEST",
     help="With --sweep: per symbol, pick the best-Sharpe pair on each TRAIN-bar window and trade "
-    "it on the next TEST bars; prints and saves the out-of-sample result per window.",
+    "it on the next TEST bars; prints and saves the out-of-sample result per window and writes "
+    "the walk-forward HTML report.",
 )
 @click.option(
     "--anchored",
@@ -120,6 +121,7 @@ def backtest(
                 train_length=train_length,
                 test_length=test_length,
                 mode="anchored" if anchored else "rolling",
+                report_path=report_path,
             )
             return
         backtest_workflows.sweep(app.container, grid, chosen)

@@ -105,11 +105,12 @@ def test_costs_and_monte_carlo_tables_are_formatted() -> None:
     assert '<tr><th>total_costs</th><td class="num">1,333.50</td></tr>' in document
     table = re.search(r'<table class="monte-carlo">(.*?)</table>', document, re.DOTALL)
     assert table is not None
-    assert "<th>p2.5</th><th>p97.5</th>" in table.group(1)
+    assert "<th>backtest</th><th>p2.5</th><th>median</th><th>p97.5</th>" in table.group(1)
     drawdown = report.monte_carlo["metrics"]["max_drawdown"]
     assert f'<td class="num">{drawdown["point_estimate"] * 100:,.2f}%</td>' in table.group(1)
     assert "<tr><th>sharpe</th>" in table.group(1)
-    assert "Bootstrap: method stationary, n_paths 200" in document
+    assert "Stationary bootstrap of the 399 daily returns" in document
+    assert "200 resamples, seed 1." in document
 
 
 def test_sections_without_data_are_left_out() -> None:
