@@ -33,6 +33,8 @@ fn _kernels(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // Each binding module registers its own functions, so areas grow without touching this file.
     python::indicators::register(m)?;
+    python::indicators_ta::register(m)?;
+    python::indicators_stats::register(m)?;
     python::streams::register(m)?;
     python::signals::register(m)?;
     python::simulator::register(m)?;

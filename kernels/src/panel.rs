@@ -10,14 +10,16 @@ struct Rows(*mut f64);
 unsafe impl Send for Rows {}
 unsafe impl Sync for Rows {}
 
-/// Runs `kernel(rows of inputs, rows of outputs)` for every row, rows in parallel.
+/// Runs `kernel(row index, that row of each input, that row of each output)` for every row, rows
+/// in parallel.
 ///
-/// Every input and output is a `rows × cols` row-major buffer; the first error wins.
+/// Every input and output is a `rows × cols` row-major buffer; the first error wins. The row
+/// index lets a kernel pick that row out of a side input of another type (session ids).
 pub fn map_rows<const I: usize, const O: usize>(
     inputs: [&[f64]; I],
     outputs: [&mut [f64]; O],
     cols: usize,
-    kernel: impl Fn([&[f64]; I], [&mut [f64]; O]) -> Result<(), KernelError> + Sync,
+    kernel: impl Fn(usize, [&[f64]; I], [&mut [f64]; O]) -> Result<(), KernelError> + Sync,
 ) -> Result<(), KernelError> {
     let size = outputs.first().map_or(0, |o| o.len());
     if inputs.iter().any(|s| s.len() != size) || outputs.iter().any(|o| o.len() != size) {
@@ -27,7 +29,7 @@ pub fn map_rows<const I: usize, const O: usize>(
         });
     }
     if cols == 0 {
-        return kernel(inputs.map(|_| &[][..]), [(); O].map(|()| &mut [][..]));
+        return kernel(0, inputs.map(|_| &[][..]), [(); O].map(|()| &mut [][..]));
     }
     let rows = size / cols;
     let pointers = outputs.map(|o| Rows(o.as_mut_ptr()));
@@ -38,6 +40,6 @@ pub fn map_rows<const I: usize, const O: usize>(
         // the parallel loop, which borrows them mutably for its whole duration.
         let outs =
             pointers.map(|p| unsafe { std::slice::from_raw_parts_mut(p.0.add(range.start), cols) });
-        kernel(ins, outs)
+        kernel(row, ins, outs)
     })
 }

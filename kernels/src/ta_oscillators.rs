@@ -297,12 +297,16 @@ pub fn mfi(
     // One pass, restarting after each gap: `seen` counts the bars of the current clean run.
     let mut flows = vec![(0.0f64, 0.0f64); period];
     let (mut positive, mut negative) = (0.0, 0.0);
+    // Nonzero flows in the window on each side: when the last one leaves, the running sum is
+    // reset to exactly 0, not left at the rounding residue of adding and subtracting it.
+    let (mut ups, mut downs) = (0usize, 0usize);
     let (mut seen, mut slot) = (0usize, 0usize);
     let mut previous = 0.0;
     for t in 0..close.len() {
         let (h, l, c, v) = (high[t], low[t], close[t], volume[t]);
         if h.is_nan() || l.is_nan() || c.is_nan() || v.is_nan() {
             (positive, negative, seen, slot) = (0.0, 0.0, 0, 0);
+            (ups, downs) = (0, 0);
             out[t] = f64::NAN;
             continue;
         }
@@ -314,8 +318,11 @@ pub fn mfi(
             continue;
         }
         if seen > period {
-            positive -= flows[slot].0;
-            negative -= flows[slot].1;
+            let (left_up, left_down) = flows[slot];
+            positive -= left_up;
+            negative -= left_down;
+            ups -= usize::from(left_up != 0.0);
+            downs -= usize::from(left_down != 0.0);
         }
         let change = typical - previous;
         previous = typical;
@@ -326,6 +333,14 @@ pub fn mfi(
         let up = if change > 0.0 { flow } else { 0.0 };
         negative += down;
         positive += up;
+        ups += usize::from(up != 0.0);
+        downs += usize::from(down != 0.0);
+        if ups == 0 {
+            positive = 0.0;
+        }
+        if downs == 0 {
+            negative = 0.0;
+        }
         flows[slot] = (up, down);
         slot += 1;
         if slot == period {

@@ -84,6 +84,25 @@ def kernel_errors() -> Iterator[None]:
         raise ValidationError(str(error)) from error
 
 
+def panels(*named: tuple[str, npt.ArrayLike]) -> tuple[FloatArray, ...]:
+    """Each (symbols × time) panel as C-contiguous float64, all of the first one's shape."""
+    arrays = tuple(panel(name, values) for name, values in named)
+    first_name, first = named[0][0], arrays[0]
+    for (name, _), array in zip(named[1:], arrays[1:], strict=True):
+        if array.shape != first.shape:
+            raise ValidationError(
+                f"{name} has shape {array.shape}, but {first_name} has shape {first.shape}"
+            )
+    return arrays
+
+
+def ddof(value: int, window: int) -> int:
+    """Delta degrees of freedom for a window's standard deviation: an int in [0, window)."""
+    if not is_int(value) or not 0 <= value < window:
+        raise ValidationError(f"ddof must be an int in [0, window={window}), got {value!r}")
+    return int(value)
+
+
 def same_length(*named: tuple[str, FloatArray]) -> None:
     """Every series as long as the first, or a ValidationError naming the one that is not."""
     first_name, first = named[0]
@@ -104,14 +123,20 @@ def length_at_least(name: str, value: int, minimum: int, series_length: int) -> 
 
 def int_series(name: str, values: npt.ArrayLike) -> npt.NDArray[np.int64]:
     """A 1-D array of integers (labels such as session ids), as C-contiguous int64."""
+    return int_array(name, values, ndims=(1,))
+
+
+def int_array(name: str, values: npt.ArrayLike, ndims: tuple[int, ...]) -> npt.NDArray[np.int64]:
+    """An array of integers with one of the allowed numbers of dimensions, as C-contiguous int64."""
     try:
         array = np.asarray(values)
     except (TypeError, ValueError) as error:
         raise ValidationError(f"{name} is not an array of integers: {error}") from error
     if array.dtype.kind not in "iu":
         raise ValidationError(f"{name} must hold integers, got dtype {array.dtype}")
-    if array.ndim != 1:
-        raise ValidationError(f"{name} must be 1-D, got shape {array.shape}")
+    if array.ndim not in ndims:
+        wanted = " or ".join(f"{n}-D" for n in ndims)
+        raise ValidationError(f"{name} must be {wanted}, got shape {array.shape}")
     return np.ascontiguousarray(array, dtype=np.int64)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy.typing as npt
 
 from quantcli import _kernels
-from quantcli.domain.errors import ValidationError
 from quantcli.kernels import _inputs as inputs
 from quantcli.kernels._inputs import FloatArray
 
@@ -51,10 +50,9 @@ def rolling_std(values: npt.ArrayLike, window: int, ddof: int = 1) -> FloatArray
     """Rolling standard deviation (ddof=1: sample); NaN for the first window-1 values and NaNs."""
     series = inputs.series("values", values)
     window = inputs.length("window", window, len(series))
-    if not inputs.is_int(ddof) or not 0 <= ddof < window:
-        raise ValidationError(f"ddof must be an int in [0, window={window}), got {ddof!r}")
+    ddof = inputs.ddof(ddof, window)
     with inputs.kernel_errors():
-        return _kernels.rolling_std(series, window, int(ddof))
+        return _kernels.rolling_std(series, window, ddof)
 
 
 def pct_return(values: npt.ArrayLike, horizon: int, *, out: FloatArray | None = None) -> FloatArray:

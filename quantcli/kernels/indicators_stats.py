@@ -89,10 +89,9 @@ def rolling_zscore(values: npt.ArrayLike, window: int, ddof: int = 1) -> FloatAr
     """(value - window mean) / window std (with ddof); NaN where the std is 0."""
     series = inputs.series("values", values)
     window = inputs.length("window", window, len(series))
-    if not inputs.is_int(ddof) or not 0 <= ddof < window:
-        raise ValidationError(f"ddof must be an int in [0, window={window}), got {ddof!r}")
+    ddof = inputs.ddof(ddof, window)
     with inputs.kernel_errors():
-        return _kernels.rolling_zscore(series, window, int(ddof))
+        return _kernels.rolling_zscore(series, window, ddof)
 
 
 def rolling_min(values: npt.ArrayLike, window: int, *, out: FloatArray | None = None) -> FloatArray:

@@ -96,13 +96,21 @@ def macd(
 ) -> MACD:
     """TA-Lib MACD; both EMAs are seeded at slow-1, the fast one on its last `fast` values."""
     series = _one("values", values)
-    fast = inputs.length_at_least("fast_period", fast_period, 2, len(series))
-    slow = inputs.length_at_least("slow_period", slow_period, 2, len(series))
-    signal = inputs.length("signal_period", signal_period, len(series))
+    periods = macd_periods(fast_period, slow_period, signal_period, len(series))
+    with inputs.kernel_errors():
+        return MACD(*_kernels.macd(series, *periods))
+
+
+def macd_periods(
+    fast_period: int, slow_period: int, signal_period: int, series_length: int
+) -> tuple[int, int, int]:
+    """MACD's periods checked as TA-Lib wants them (fast and slow >= 2, fast <= slow)."""
+    fast = inputs.length_at_least("fast_period", fast_period, 2, series_length)
+    slow = inputs.length_at_least("slow_period", slow_period, 2, series_length)
+    signal = inputs.length("signal_period", signal_period, series_length)
     if fast > slow:
         raise ValidationError(f"fast_period {fast} must not exceed slow_period {slow}")
-    with inputs.kernel_errors():
-        return MACD(*_kernels.macd(series, fast, slow, signal))
+    return fast, slow, signal
 
 
 def stoch(

@@ -1,5 +1,9 @@
 //! PyO3 bindings: borrow numpy arrays, release the GIL, run a pure kernel, hand back numpy arrays.
+pub mod arrays;
+pub mod declare;
 pub mod indicators;
+pub mod indicators_stats;
+pub mod indicators_ta;
 pub mod signals;
 pub mod simulator;
 pub mod streams;

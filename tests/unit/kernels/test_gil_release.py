@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -48,9 +49,29 @@ KERNEL_CALLS: dict[str, Callable[[np.ndarray], object]] = {
     "adx": lambda series: kernels.adx(*bars(series)),
     "bbands": lambda series: kernels.bbands(series, 20),
     "rolling_max": lambda series: kernels.rolling_max(series, 20),
-    "atr_panel": lambda series: kernels.atr_panel(*(panel_of(s) for s in bars(series))),
     "backtest": backtest,
 }
+
+
+def panel_call(name: str) -> Callable[[np.ndarray], object]:
+    """Calls the panel form `name` on 8-row panels cut from the series; default parameters."""
+    function = getattr(kernels, name)
+    required = [
+        n for n, p in inspect.signature(function).parameters.items() if p.default is p.empty
+    ]
+
+    def call(series: np.ndarray) -> object:
+        high, low, close = (panel_of(s) for s in bars(series))
+        sessions = np.arange(close.shape[1]) // 390
+        columns: dict[str, object] = {"high": high, "low": low, "y": high, "benchmark": high}
+        columns |= {"session": sessions, "period": 20, "window": 20, "horizon": 1}
+        return function(**{n: columns.get(n, close) for n in required})
+
+    return call
+
+
+# Every panel form, each a separate case: rows run on rayon's threads, the caller waits detached.
+KERNEL_CALLS |= {name: panel_call(name) for name in kernels.__all__ if name.endswith("_panel")}
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +92,14 @@ def long_switch_interval() -> Iterator[None]:
 @pytest.mark.parametrize("kernel", list(KERNEL_CALLS))
 def test_python_threads_run_while_a_kernel_computes(kernel: str, series: np.ndarray) -> None:
     started = threading.Event()
+    outcome: list[object] = []
 
     def compute() -> None:
         started.set()
-        KERNEL_CALLS[kernel](series)
+        try:
+            outcome.append(KERNEL_CALLS[kernel](series))
+        except Exception as error:  # a call that fails early would spin the loop below too
+            outcome.append(error)
 
     worker = threading.Thread(target=compute)
     worker.start()
@@ -86,4 +111,5 @@ def test_python_threads_run_while_a_kernel_computes(kernel: str, series: np.ndar
     while worker.is_alive():
         spins += 1
     worker.join()
+    assert not isinstance(outcome[0], Exception), outcome[0]
     assert spins > 100

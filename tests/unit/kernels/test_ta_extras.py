@@ -1,13 +1,11 @@
-"""Indicators TA-Lib lacks against numpy references; panels row by row; streams bar by bar."""
+"""Indicators TA-Lib lacks against numpy references; streams bar by bar (panels: test_panels)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 import numpy as np
-import pytest
 import talib
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -159,48 +157,6 @@ def test_keltner_is_ema_plus_minus_multiplier_atr(reference: ModuleType) -> None
     short = kernels.keltner(high, low, close, 5, atr_period=10)
     assert np.isnan(short.middle[:10]).all()
     assert not np.isnan(short.middle[10])
-
-
-# --- panels -----------------------------------------------------------------------------------
-
-PANEL_CASES: list[tuple[str, Callable[..., Any], Callable[..., Any], int]] = [
-    ("sma", kernels.sma_panel, kernels.sma, 1),
-    ("ema", kernels.ema_panel, kernels.ema, 1),
-    ("wma", kernels.wma_panel, kernels.wma, 1),
-    ("rsi", kernels.rsi_panel, kernels.rsi, 1),
-    ("pct_return", kernels.pct_return_panel, kernels.pct_return, 1),
-    ("rolling_std", kernels.rolling_std_panel, kernels.rolling_std, 1),
-    ("rolling_min", kernels.rolling_min_panel, kernels.rolling_min, 1),
-    ("rolling_max", kernels.rolling_max_panel, kernels.rolling_max, 1),
-    ("atr", kernels.atr_panel, kernels.atr, 3),
-    ("bbands", kernels.bbands_panel, kernels.bbands, 1),
-]
-
-
-@pytest.mark.parametrize(
-    ("panel_function", "row_function", "arity"),
-    [pytest.param(p, r, a, id=n) for n, p, r, a in PANEL_CASES],
-)
-@pytest.mark.parametrize("shape", [(1, 30), (7, 50), (64, 300)])
-def test_each_panel_row_equals_the_one_dimensional_call(
-    panel_function: Callable[..., Any],
-    row_function: Callable[..., Any],
-    arity: int,
-    shape: tuple[int, int],
-) -> None:
-    rng = np.random.default_rng(shape[0])
-    panels = [100 * np.exp(np.cumsum(rng.normal(0, 0.01, shape), axis=1)) for _ in range(arity)]
-    panels[0][0, 3] = np.nan
-    if arity == 3:
-        panels = [np.maximum(*panels[:2]), np.minimum(*panels[:2]), panels[2]]
-    got = panel_function(*panels, 10)
-    for row in range(shape[0]):
-        expected = row_function(*(p[row] for p in panels), 10)
-        if isinstance(got, tuple):
-            for g, e in zip(got, expected, strict=True):
-                np.testing.assert_array_equal(g[row], e)
-        else:
-            np.testing.assert_array_equal(got[row], expected)
 
 
 # --- streams ----------------------------------------------------------------------------------

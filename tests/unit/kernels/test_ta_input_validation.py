@@ -166,21 +166,6 @@ def test_session_vwap_wants_integer_session_ids_of_the_same_length() -> None:
 
 
 @pytest.mark.parametrize(
-    "function", [kernels.sma_panel, kernels.ema_panel, kernels.rsi_panel, kernels.rolling_std_panel]
-)
-def test_panels_want_two_dimensions_and_a_period_within_a_row(function: Callable[..., Any]) -> None:
-    with pytest.raises(ValidationError, match=r"2-D"):
-        function(X, 3)
-    with pytest.raises(ValidationError, match=r"longer than the series"):
-        function(np.ones((3, 4)), 5)
-
-
-def test_atr_panel_names_the_panel_of_the_wrong_shape() -> None:
-    with pytest.raises(ValidationError, match=r"^low has shape"):
-        kernels.atr_panel(np.ones((2, 5)), np.ones((2, 4)), np.ones((2, 5)), 2)
-
-
-@pytest.mark.parametrize(
     "make",
     [lambda: kernels.SmaStream(0), lambda: kernels.EmaStream(-1), lambda: kernels.RsiStream(2.0)],
 )
