@@ -6,6 +6,7 @@
 use pyo3::prelude::*;
 
 pub mod chunked;
+pub mod cpcv;
 pub mod ema;
 pub mod error;
 pub mod gaps;
@@ -38,5 +39,6 @@ fn _kernels(m: &Bound<'_, PyModule>) -> PyResult<()> {
     python::streams::register(m)?;
     python::signals::register(m)?;
     python::simulator::register(m)?;
+    python::cpcv::register(m)?;
     Ok(())
 }

@@ -73,8 +73,8 @@ def sweep_strategy(
 ) -> pd.DataFrame:
     """One row per grid point (its parameters, then METRIC_COLUMNS), best Sharpe first.
 
-    A point whose parameters the strategy rejects (it raises ValidationError, e.g. fast >=
-    slow) is left out and counted in ``frame.attrs["skipped"]``; any other failure stops the
+    A point whose parameters the strategy rejects (building or running it raises
+    ValidationError, e.g. fast >= slow) is left out and counted in ``frame.attrs["skipped"]``; any other failure stops the
     sweep with an error naming the point.
     """
     points = grid_points(grid)
@@ -85,11 +85,11 @@ def sweep_strategy(
 
     def run(point: Parameters) -> dict[str, object] | None:
         try:
-            strategy = make_strategy(**point)
+            proposed = make_strategy(**point)(bars)
         except ValidationError:
             return None
         try:
-            weights = check_weights(strategy(bars), known)
+            weights = check_weights(proposed, known)
             result = backtest_weights(
                 bars,
                 weights,

@@ -114,10 +114,49 @@ def test_sweep_prints_the_best_pairs_and_saves_every_row(market: RunCli, tmp_pat
     assert table.sharpe.is_monotonic_decreasing
 
 
+LEVERED_RULES = (
+    "def levered(bars, weight, lag):\n"
+    "    close = bars.pivot(index='timestamp', columns='symbol', values='close')\n"
+    "    if weight <= 0:\n"
+    "        from quantcli.domain.errors import ValidationError\n"
+    "        raise ValidationError('weight must be positive')\n"
+    "    up = close.pct_change(lag) > 0\n"
+    "    return up * weight / close.shape[1]\n"
+)
+
+
+def test_an_entry_point_sweeps_its_own_parameters(market: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "levered_rules.py").write_text(LEVERED_RULES)
+
+    result = market(
+        "backtest",
+        *("--strategy", "levered_rules:levered"),
+        *("--sweep", "weight=0,0.5,1.0", "--sweep", "lag=1:9:4"),
+        env={"PYTHONPATH": str(tmp_path)},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Swept 6 parameter sets of levered_rules:levered (3 rejected by the strategy)" in (
+        result.stdout
+    )
+    table = pd.read_csv(tmp_path / "data" / "reports" / "sweep_strategy.csv")
+    assert set(zip(table.weight, table.lag, strict=True)) == {
+        (w, lag) for w in (0.5, 1.0) for lag in (1, 5, 9)
+    }
+    assert table.sharpe.is_monotonic_decreasing
+    # Doubling the weight doubles the exposure: the leverage shows in the drawdowns.
+    by_point = table.set_index(["weight", "lag"])
+    for lag in (1, 5, 9):
+        assert by_point.loc[(1.0, lag), "max_drawdown"] < by_point.loc[(0.5, lag), "max_drawdown"]
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
         (("--strategy", "no_such_module:f"), "cannot import no_such_module"),
+        (("--strategy", "os:getcwd", "--sweep", "x"), "'x': expected NAME=START:STOP[:STEP]"),
+        (("--strategy", "os:getcwd", "--sweep", "a=1", "--sweep", "a=2"), "a is given twice"),
+        (("--strategy", "os:getcwd", "--sweep", "a=5:1"), "need start <= stop"),
         (("--strategy", "not an entry point"), "is not model, sma_cross or an entry point"),
         (("--sweep", "fast=5:10", "--sweep", "slow=20"), "sweeps run the sma_cross strategy"),
         (("--strategy", "sma_cross", "--sweep", "fast=5:10"), "no values for slow"),

@@ -1,5 +1,6 @@
 //! PyO3 bindings: borrow numpy arrays, release the GIL, run a pure kernel, hand back numpy arrays.
 pub mod arrays;
+pub mod cpcv;
 pub mod declare;
 pub mod indicators;
 pub mod indicators_stats;

@@ -4,6 +4,7 @@ walk-forward sweeps write an HTML report."""
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import tempfile
@@ -23,6 +24,7 @@ from quantcli.application.run_backtest import (
     run_backtest,
     run_strategy_backtest,
 )
+from quantcli.application.strategy_sweep import sweep_strategy
 from quantcli.application.train_model import OOS_PREDICTIONS_TABLE
 from quantcli.application.walk_forward import WindowMode
 from quantcli.application.walk_forward_sweep import WalkForwardSweep, walk_forward_sma_crossover
@@ -104,6 +106,51 @@ def sweep(
                     int(row.trades),
                 )
                 for row in best.itertuples(index=False)
+            ],
+        )
+    )
+    click.echo(f"All {len(results):,} rows: {path.resolve()}")
+    return results
+
+
+def sweep_entry_point(
+    container: Container,
+    function: Any,
+    name: str,
+    grid: Mapping[str, list[object]],
+    symbols: Sequence[str] | None,
+) -> pd.DataFrame:
+    """Sweep a user strategy `function(bars, **parameters)` over `grid`, one full-cost backtest
+    per point, and print the best points by Sharpe."""
+
+    def make_strategy(**parameters: object) -> WeightsStrategy:
+        return functools.partial(function, **parameters)
+
+    results = sweep_strategy(
+        container.bar_store(), make_strategy, grid, symbols=symbols, **_costs(container)
+    )
+    path = container.settings().quantcli.data_dir / "reports" / "sweep_strategy.csv"
+    _write_csv(results, path)
+    top = container.settings().backtest.sweep.top
+    skipped = results.attrs.get("skipped", 0)
+    click.echo(
+        f"Swept {len(results):,} parameter sets of {name}"
+        + (f" ({skipped} rejected by the strategy)" if skipped else "")
+        + f"; best {min(top, len(results))} by Sharpe:"
+    )
+    names = list(grid)
+    click.echo(
+        table(
+            (*names, "Sharpe", "total return", "max drawdown", "trades"),
+            [
+                (
+                    *(str(getattr(row, n)) for n in names),
+                    ratio(row.sharpe),
+                    percent(row.total_return),
+                    percent(row.max_drawdown),
+                    int(row.trade_count),
+                )
+                for row in results.head(top).itertuples(index=False)
             ],
         )
     )

@@ -16,6 +16,7 @@ from quantcli.entrypoints.cli.strategy_options import (
     SMA_CROSS,
     load_entry_point,
     parse_grid,
+    parse_parameter_grid,
     parse_walk_forward,
 )
 
@@ -55,7 +56,9 @@ def train(app: AppContext, until: datetime | None) -> None:
     "sweep_values",
     multiple=True,
     metavar="NAME=GRID",
-    help="With --strategy sma_cross: sweep fast=START:STOP[:STEP] and slow=A,B,C (repeat).",
+    help="Sweep a parameter grid (repeat per parameter). With --strategy sma_cross: "
+    "fast=START:STOP[:STEP] and slow=A,B,C. With an entry point pkg.module:function, any "
+    "NAME=START:STOP[:STEP] or NAME=A,B,C: each point calls function(bars, NAME=value, ...).",
 )
 @click.option(
     "--walk-forward",
@@ -99,10 +102,18 @@ def backtest(
             f"--walk-forward needs --sweep fast=... --sweep slow=... with --strategy {SMA_CROSS}",
             param_hint="--walk-forward",
         )
+    if sweep_values and strategy not in (SMA_CROSS, MODEL) and walk_forward is None:
+        factory = load_entry_point(strategy)
+        backtest_workflows.sweep_entry_point(
+            app.container, factory, strategy, parse_parameter_grid(sweep_values), chosen
+        )
+        return
     if sweep_values:
         if strategy != SMA_CROSS:
             raise click.BadParameter(
-                f"sweeps run the {SMA_CROSS} strategy; got {strategy!r}", param_hint="--sweep"
+                f"sweeps run the {SMA_CROSS} strategy or an entry point (not with "
+                f"--walk-forward); got {strategy!r}",
+                param_hint="--sweep",
             )
         grid = parse_grid(sweep_values, ("fast", "slow"))
         if walk_forward is not None:

@@ -56,6 +56,40 @@ def parse_grid(values: tuple[str, ...], names: tuple[str, ...]) -> dict[str, lis
     return grid
 
 
+def parse_parameter_grid(values: tuple[str, ...]) -> dict[str, list[object]]:
+    """`name=start:stop[:step]` (integers, stop included) or `name=a,b,c`, where each value is an
+    int, else a float, else the text itself; for any names, each given once."""
+    grid: dict[str, list[object]] = {}
+    for value in values:
+        name, equals, spec = value.partition("=")
+        if not equals or not name.isidentifier() or not spec:
+            raise click.BadParameter(
+                f"{value!r}: expected NAME=START:STOP[:STEP] or NAME=A,B,C", param_hint="--sweep"
+            )
+        if name in grid:
+            raise click.BadParameter(f"{name} is given twice", param_hint="--sweep")
+        ranged = _RANGE.match(spec)
+        if ranged:
+            start, stop, step = int(ranged[1]), int(ranged[2]), int(ranged[3] or 1)
+            if step < 1 or stop < start:
+                raise click.BadParameter(
+                    f"{name}={spec}: need start <= stop and step >= 1", param_hint="--sweep"
+                )
+            grid[name] = list(range(start, stop + 1, step))
+        else:
+            grid[name] = [_scalar(part.strip()) for part in spec.split(",")]
+    return grid
+
+
+def _scalar(text: str) -> object:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text
+
+
 def _windows(name: str, spec: str) -> list[int]:
     ranged = _RANGE.match(spec)
     if ranged:
