@@ -74,8 +74,8 @@ def sweep_strategy(
     """One row per grid point (its parameters, then METRIC_COLUMNS), best Sharpe first.
 
     A point whose parameters the strategy rejects (building or running it raises
-    ValidationError, e.g. fast >= slow) is left out and counted in ``frame.attrs["skipped"]``; any other failure stops the
-    sweep with an error naming the point.
+    ValidationError, e.g. fast >= slow) is left out and counted in ``frame.attrs["skipped"]``;
+    any other failure stops the sweep with an error naming the point.
     """
     points = grid_points(grid)
     bars = bar_store.read_bars(symbols)
