@@ -16,6 +16,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from quantcli.application.sharpe_statistics import estimate_sharpe
 from quantcli.domain.errors import ValidationError
 
 FloatArray = npt.NDArray[np.float64]
@@ -191,27 +192,15 @@ def exposure(positions: npt.ArrayLike) -> float:
 def probabilistic_sharpe_ratio(returns: npt.ArrayLike, benchmark_sharpe: float = 0.0) -> float:
     """PSR(SR*): the probability that the true Sharpe ratio exceeds `benchmark_sharpe`.
 
-    Bailey & López de Prado (2012), "The Sharpe ratio efficient frontier":
-
-        PSR = Φ( (SR̂ − SR*) · sqrt(n − 1) / sqrt(1 − γ3·SR̂ + (γ4 − 1)/4 · SR̂²) )
-
-    Conventions:
-    - SR̂ is the *per-period* (not annualized) Sharpe ratio mean / std (ddof=1) of the
-      n returns, and `benchmark_sharpe` SR* is in the same per-period units: divide an
-      annual benchmark by sqrt(periods_per_year) first.
-    - γ3 is the skewness and γ4 the kurtosis (*not* excess: 3 for a normal distribution),
-      both the biased sample moments m3 / m2^1.5 and m4 / m2² (m_k central moments over n).
-    - Φ is the standard normal CDF. Under 2 returns or with zero variance, 0.0.
+    Bailey & López de Prado (2012); the formula and its conventions are in
+    `quantcli.application.sharpe_statistics`: SR̂ and `benchmark_sharpe` are *per-period*
+    (divide an annual benchmark by sqrt(periods_per_year)), skewness and non-excess kurtosis
+    are the biased sample moments. Under 2 returns or with zero variance, 0.0.
     """
     series = _series(returns, "returns")
     if not math.isfinite(benchmark_sharpe):
         raise ValidationError(f"benchmark_sharpe {benchmark_sharpe} is not a finite number")
     return _psr(series, float(benchmark_sharpe))
-
-
-def normal_cdf(z: float) -> float:
-    """Standard normal cumulative distribution Φ(z), through math.erf."""
-    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
 
 
 @attrs.frozen
@@ -437,21 +426,5 @@ def _exposure(held: FloatArray) -> float:
 
 
 def _psr(returns: FloatArray, benchmark: float) -> float:
-    n = returns.size
-    if n < 2:
-        return 0.0
-    std = float(returns.std(ddof=1))
-    if std <= 1e-15 * max(1.0, float(np.abs(returns).max())):
-        return 0.0
-    sharpe = float(returns.mean()) / std
-    centred = returns - returns.mean()
-    m2 = float(np.mean(centred**2))
-    skewness = float(np.mean(centred**3)) / m2**1.5
-    kurtosis = float(np.mean(centred**4)) / m2**2
-    # Pearson's inequality γ4 ≥ 1 + γ3² keeps this ≥ (1 − γ3·SR̂/2)² ≥ 0; 0 only for two-point
-    # distributions, where the estimate has no spread and the sign alone decides.
-    variance = 1.0 - skewness * sharpe + (kurtosis - 1.0) / 4.0 * sharpe**2
-    difference = sharpe - benchmark
-    if variance <= 1e-12:
-        return 1.0 if difference > 0 else 0.0 if difference < 0 else 0.5
-    return normal_cdf(difference * math.sqrt(n - 1) / math.sqrt(variance))
+    estimate = estimate_sharpe(returns)
+    return 0.0 if estimate is None else estimate.probabilistic(benchmark)

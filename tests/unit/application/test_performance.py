@@ -26,7 +26,6 @@ from quantcli.application.performance import (
     longest_drawdown,
     max_drawdown,
     max_drawdown_duration,
-    normal_cdf,
     probabilistic_sharpe_ratio,
     profit_factor,
     sharpe_ratio,
@@ -418,12 +417,6 @@ def test_psr_is_one_half_when_the_estimate_equals_the_benchmark_and_falls_with_i
 def test_psr_of_too_few_or_flat_returns_is_zero() -> None:
     assert probabilistic_sharpe_ratio([0.01]) == 0.0
     assert probabilistic_sharpe_ratio([0.01, 0.01, 0.01]) == 0.0
-
-
-def test_normal_cdf_values() -> None:
-    assert normal_cdf(0.0) == 0.5
-    assert normal_cdf(1.959963984540054) == pytest.approx(0.975)
-    assert normal_cdf(-1.0) == pytest.approx(0.15865525393145707)
 
 
 # --- summary with the new statistics ----------------------------------------------------------
