@@ -340,3 +340,27 @@ def sma_cross_sweep(
     allow_short: bool,
     periods_per_year: float,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]: ...
+
+# --- combinatorial purged cross-validation (kernels/src/python/cpcv.rs) ---
+
+@final
+class CpcvPlan:
+    def __new__(
+        cls,
+        n_samples: int,
+        n_groups: int,
+        n_test_groups: int,
+        *,
+        purged_size: int,
+        embargo_size: int,
+        times: NDArray[np.int64] | None,
+        label_end_times: NDArray[np.int64] | None,
+    ) -> CpcvPlan: ...
+    @property
+    def n_splits(self) -> int: ...
+    def group_bounds(self) -> NDArray[np.int64]: ...
+    def test_groups(self) -> NDArray[np.int64]: ...
+    def path_ids(self) -> NDArray[np.int64]: ...
+    def split_indices(
+        self, splits: list[int]
+    ) -> list[tuple[NDArray[np.int64], NDArray[np.int64]]]: ...

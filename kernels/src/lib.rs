@@ -10,6 +10,7 @@ pub mod cpcv;
 pub mod ema;
 pub mod error;
 pub mod gaps;
+pub mod huge_pages;
 pub mod panel;
 pub mod returns;
 pub mod rolling;

@@ -5,6 +5,7 @@ returns float64 arrays. Bad input raises `ValidationError` naming the argument.
 """
 
 from quantcli.kernels._inputs import FloatArray
+from quantcli.kernels.cpcv import CpcvPlan, combination_paths
 from quantcli.kernels.indicators import ema, pct_return, rolling_std, rsi, sma
 from quantcli.kernels.indicators_panel import (
     ema_panel,
@@ -117,6 +118,7 @@ __all__ = [
     "BollingerStream",
     "CostModel",
     "CostTotals",
+    "CpcvPlan",
     "DirectionalMovement",
     "EmaStream",
     "Fills",
@@ -143,6 +145,7 @@ __all__ = [
     "bbands_panel",
     "cci",
     "cci_panel",
+    "combination_paths",
     "dema",
     "dema_panel",
     "donchian",

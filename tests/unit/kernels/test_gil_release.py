@@ -50,6 +50,7 @@ KERNEL_CALLS: dict[str, Callable[[np.ndarray], object]] = {
     "bbands": lambda series: kernels.bbands(series, 20),
     "rolling_max": lambda series: kernels.rolling_max(series, 20),
     "backtest": backtest,
+    "cpcv_splits": lambda series: kernels.CpcvPlan(series.size, 8, 1).split_indices([0, 1]),
 }
 
 
