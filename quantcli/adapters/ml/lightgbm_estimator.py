@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import lightgbm as lgb
 import numpy as np
-import numpy.typing as npt
 
-from quantcli.application.ports import FloatArray
+from quantcli.adapters.ml.training_data import (
+    check_importance_kind,
+    check_training_data,
+    mean_abs_contribution,
+    prediction_input,
+)
+from quantcli.application.ports import FloatArray, ImportanceKind
 from quantcli.domain.errors import ModelError
 
-# LightGBM rewrites whitespace in feature names and rejects JSON punctuation; refusing
-# such names up front keeps names identical across a model-string round trip.
-_BAD_FEATURE_NAME = re.compile(r'[\s",:\[\]{}]')
 # Fixed by the constructor arguments; a conflicting value in `params` is refused.
 _FIXED_KEYS = (
     "objective",
@@ -86,7 +87,7 @@ class LightGbmEstimator:
         x = np.asarray(features, dtype=np.float64)
         y = np.asarray(labels, dtype=np.float64)
         names = tuple(feature_names)
-        _check_training_data(x, y, names)
+        check_training_data(x, y, names)
         train_params = {"verbosity": -1, **self.params, **self._fixed_params()}
         try:
             dataset = lgb.Dataset(x, label=y, feature_name=list(names), free_raw_data=True)
@@ -99,24 +100,24 @@ class LightGbmEstimator:
     def predict_proba(self, features: FloatArray) -> FloatArray:
         """Return P(label = 1) for each row as float64."""
         booster = self._require_booster("predict_proba")
-        x = np.asarray(features, dtype=np.float64)
-        if x.ndim != 2:
-            raise ModelError(f"features must be 2-D (rows, columns), got shape {x.shape}")
-        if x.shape[1] != len(self._feature_names):
-            raise ModelError(
-                f"features have {x.shape[1]} columns but the model was fitted on "
-                f"{len(self._feature_names)}: {list(self._feature_names)}"
-            )
+        x = prediction_input(features, self._feature_names)
         if x.shape[0] == 0:
             return np.empty(0, dtype=np.float64)
         proba = booster.predict(x, num_threads=self.num_threads)
         return np.asarray(proba, dtype=np.float64)
 
-    def feature_importance(self) -> dict[str, float]:
-        """Total split gain per feature name."""
+    def feature_importance(
+        self, kind: ImportanceKind = "gain", features: FloatArray | None = None
+    ) -> FloatArray:
+        """Total split gain, or mean |TreeSHAP| over `features`, per feature in fit order."""
         booster = self._require_booster("feature_importance")
-        gains = booster.feature_importance(importance_type="gain")
-        return {name: float(gain) for name, gain in zip(self._feature_names, gains, strict=True)}
+        check_importance_kind(kind, features)
+        if kind == "gain" or features is None:
+            gains = booster.feature_importance(importance_type="gain")
+            return np.asarray(gains, dtype=np.float64)
+        x = prediction_input(features, self._feature_names)
+        contributions = booster.predict(x, pred_contrib=True, num_threads=self.num_threads)
+        return mean_abs_contribution(contributions, len(self._feature_names))
 
     def to_model_string(self) -> str:
         """Serialize the fitted model as LightGBM's text format."""
@@ -170,33 +171,3 @@ class LightGbmEstimator:
             f"LightGbmEstimator(num_boost_round={self.num_boost_round}, seed={self.seed}, "
             f"num_threads={self.num_threads}, fitted={self.is_fitted})"
         )
-
-
-def _check_training_data(
-    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], names: tuple[str, ...]
-) -> None:
-    if x.ndim != 2:
-        raise ModelError(f"features must be 2-D (rows, columns), got shape {x.shape}")
-    if y.ndim != 1:
-        raise ModelError(f"labels must be 1-D, got shape {y.shape}")
-    if x.shape[0] != y.shape[0]:
-        raise ModelError(f"features have {x.shape[0]} rows but labels have {y.shape[0]}")
-    if x.shape[0] == 0:
-        raise ModelError("features and labels are empty: nothing to fit")
-    if len(names) != x.shape[1]:
-        raise ModelError(
-            f"feature_names has {len(names)} names but features have {x.shape[1]} columns"
-        )
-    if not np.isfinite(y).all():
-        raise ModelError(f"labels contain {int((~np.isfinite(y)).sum())} non-finite values")
-    bad_labels = np.setdiff1d(np.unique(y), [0.0, 1.0])
-    if bad_labels.size:
-        raise ModelError(f"labels must be 0 or 1, found {bad_labels[:5].tolist()}")
-    if len(set(names)) != len(names):
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        raise ModelError(f"feature_names must be unique, duplicated: {duplicates}")
-    for name in names:
-        if not name or _BAD_FEATURE_NAME.search(name):
-            raise ModelError(
-                f'feature name {name!r} is empty or has whitespace or one of " , : [ ] {{ }}'
-            )

@@ -8,12 +8,14 @@ from quantcli.application.ports.bars import (
     check_bar_frame,
     empty_bar_frame,
 )
+from quantcli.application.ports.registry import ModelRegistry, ModelVersion
 from quantcli.application.ports.research import (
     BacktestReport,
     Estimator,
     EstimatorFactory,
     FeatureStore,
     FloatArray,
+    ImportanceKind,
     ModelStore,
     ReportWriter,
     TrainedModel,
@@ -41,9 +43,12 @@ __all__ = [
     "EstimatorFactory",
     "FeatureStore",
     "FloatArray",
+    "ImportanceKind",
     "Ledger",
     "MarketDataSource",
+    "ModelRegistry",
     "ModelStore",
+    "ModelVersion",
     "OrderCancelled",
     "OrderRejected",
     "ReportWriter",

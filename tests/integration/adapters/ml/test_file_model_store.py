@@ -11,8 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from quantcli.adapters.ml import FileModelStore, LightGbmEstimator
-from quantcli.adapters.ml import file_model_store as store_module
+from quantcli.adapters.ml import FileModelStore, LightGbmEstimator, model_files
 from quantcli.application.ports import TrainedModel
 from quantcli.domain.errors import ModelError, StorageError
 
@@ -93,7 +92,7 @@ def test_a_save_failing_midway_keeps_the_previous_model_intact(
 ) -> None:
     store = FileModelStore(tmp_path)
     store.save(trained(seed=1, version=1))
-    real_write = store_module._write_durably
+    real_write = model_files.write_durably
     calls = []
 
     def write_then_crash(path: Path, text: str) -> None:
@@ -102,7 +101,7 @@ def test_a_save_failing_midway_keeps_the_previous_model_intact(
             raise OSError("disk full")
         real_write(path, text)
 
-    monkeypatch.setattr(store_module, "_write_durably", write_then_crash)
+    monkeypatch.setattr(model_files, "write_durably", write_then_crash)
 
     with pytest.raises(StorageError, match="disk full"):
         store.save(trained(seed=2, version=2))
@@ -206,7 +205,7 @@ def test_saving_an_unfitted_or_foreign_estimator_raises_model_error(tmp_path: Pa
 
     with pytest.raises(ModelError, match="not fitted"):
         store.save(unfitted)
-    with pytest.raises(ModelError, match="LightGbmEstimator"):
+    with pytest.raises(ModelError, match="cannot store a object: no model text format"):
         store.save(foreign)
 
 
