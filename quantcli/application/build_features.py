@@ -1,19 +1,22 @@
-"""Use case: turn stored bars into a feature table with a next-period direction target."""
+"""Use case: turn stored bars into a feature table with a target and its label end times."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from quantcli import kernels
 from quantcli.application.feature_spec import FeatureSpec
-from quantcli.application.ports import BarStore, FeatureStore, FloatArray
+from quantcli.application.features.cross_sectional import rank_across_symbols
+from quantcli.application.features.definition import SymbolBars
+from quantcli.application.features.targets import compute_labels
+from quantcli.application.ports import BarStore, FeatureStore
 from quantcli.domain.errors import DataError
 
-TRADING_DAYS_PER_YEAR = 252
 FEATURES_TABLE = "features"
+FEATURE_METADATA_TABLE = "feature_metadata"
 KEY_COLUMNS = ("symbol", "timestamp")
 TARGET_COLUMNS = ("forward_return", "target", "label_end")
 
@@ -21,75 +24,67 @@ ProgressCallback = Callable[[int, int], None]
 
 
 def symbol_features(bars: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
-    """Features, target and label end time for one symbol's bars (sorted by time)."""
-    close = bars["close"].to_numpy(dtype=np.float64)
-    open_ = bars["open"].to_numpy(dtype=np.float64)
-    high = bars["high"].to_numpy(dtype=np.float64)
-    low = bars["low"].to_numpy(dtype=np.float64)
-    volume = bars["volume"].to_numpy(dtype=np.float64)
-    n = close.size
-    columns: dict[str, FloatArray] = {}
+    """The per-symbol pass over one symbol's bars (sorted by time): features and target.
 
-    def usable(period: int) -> bool:
-        return period <= n
-
-    def undefined() -> FloatArray:
-        return np.full(n, np.nan)
-
-    for h in spec.return_horizons:
-        columns[f"return_{h}"] = kernels.pct_return(close, h) if h < n else undefined()
-    for p in spec.sma_periods:
-        columns[f"close_to_sma_{p}"] = (
-            close / kernels.sma(close, p) - 1 if usable(p) else undefined()
-        )
-    for p in spec.ema_periods:
-        columns[f"close_to_ema_{p}"] = (
-            close / kernels.ema(close, p) - 1 if usable(p) else undefined()
-        )
-    rsi_name = f"rsi_{spec.rsi_period}"
-    columns[rsi_name] = kernels.rsi(close, spec.rsi_period) if spec.rsi_period < n else undefined()
-    daily = kernels.pct_return(close, 1) if n > 1 else undefined()
-    window = spec.volatility_window
-    vol_name = f"volatility_{window}"
-    columns[vol_name] = (
-        kernels.rolling_std(daily, window) * np.sqrt(TRADING_DAYS_PER_YEAR)
-        if window < n
-        else undefined()
-    )
-    long_window = 4 * window
-    long_vol = (
-        kernels.rolling_std(daily, long_window) * np.sqrt(TRADING_DAYS_PER_YEAR)
-        if long_window < n
-        else undefined()
-    )
-    columns["volatility_ratio"] = columns[vol_name] / long_vol
-    columns["intraday_range"] = (high - low) / close
-    previous_close = np.concatenate(([np.nan], close[:-1]))
-    columns["overnight_gap"] = open_ / previous_close - 1
-    vw = spec.volume_window
-    if usable(vw):
-        volume_std = kernels.rolling_std(volume, vw)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            zscore = (volume - kernels.sma(volume, vw)) / volume_std
-        # Constant volume has no spread: score it 0, but keep the warm-up NaN.
-        columns[f"volume_zscore_{vw}"] = np.where(volume_std == 0, 0.0, zscore)
-    else:
-        columns[f"volume_zscore_{vw}"] = undefined()
-
+    Cross-sectional features hold their per-symbol values here; `rank_across_symbols` (which
+    `feature_table` and `build_features` apply) turns them into ranks across the universe.
+    """
+    symbol_bars = SymbolBars.from_frame(bars)
+    columns = {feature.name: feature.values(symbol_bars) for feature in spec.features}
     table = pd.DataFrame(columns, index=bars.index)
     table.insert(0, "timestamp", bars["timestamp"].to_numpy())
     table.insert(0, "symbol", bars["symbol"].to_numpy())
-    # The target looks forward by construction; it is only ever a label, never a feature,
-    # and its end time travels with it so training can purge overlapping samples.
-    horizon = spec.target_horizon
-    forward = np.full(n, np.nan)
-    if horizon < n:
-        forward[:-horizon] = close[horizon:] / close[:-horizon] - 1
-    table["forward_return"] = forward
-    table["target"] = np.where(np.isnan(forward), np.nan, (forward > 0).astype(np.float64))
-    label_end = bars["timestamp"].shift(-horizon)
-    table["label_end"] = label_end.to_numpy()
-    return table.loc[:, [*KEY_COLUMNS, *spec.feature_names, *TARGET_COLUMNS]]
+    labels = compute_labels(symbol_bars, spec.target)
+    table["forward_return"] = labels.forward_return
+    table["target"] = labels.target
+    table["label_end"] = pd.DatetimeIndex(labels.label_end).tz_localize("UTC")
+    return table
+
+
+def feature_table(bars: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
+    """Every row of a bar frame of any number of symbols, ranks included, sorted by time.
+
+    The whole frame is in memory here: for checks and small samples; `build_features` is the
+    symbol-by-symbol way over a store.
+    """
+    tables = [
+        symbol_features(symbol_bars.sort_values("timestamp", kind="stable"), spec)
+        for _, symbol_bars in bars.groupby("symbol", sort=True)
+    ]
+    if not tables:
+        raise DataError("no bars to compute features from")
+    table = pd.concat(tables, ignore_index=True)
+    table = rank_across_symbols(table, spec.cross_sectional_names)
+    return table.sort_values(["timestamp", "symbol"], kind="stable").reset_index(drop=True)
+
+
+def feature_metadata_table(spec: FeatureSpec) -> pd.DataFrame:
+    """One row per feature (name, version, family, inputs, lookback, params) and the hash."""
+    rows = [feature.describe() for feature in spec.features]
+    return pd.DataFrame(
+        {
+            "name": [row["name"] for row in rows],
+            "version": [row["version"] for row in rows],
+            "family": [row["family"] for row in rows],
+            "inputs": [",".join(row["inputs"]) for row in rows],
+            "lookback": [row["lookback"] for row in rows],
+            "params": [json.dumps(row["params"], sort_keys=True) for row in rows],
+            "target": json.dumps(spec.target.describe(), sort_keys=True),
+            "definition_hash": spec.definition_hash,
+        }
+    )
+
+
+def stored_definition_hash(feature_store: FeatureStore) -> str | None:
+    """The definition hash the stored feature table was built with; None if not recorded."""
+    try:
+        metadata = feature_store.load(FEATURE_METADATA_TABLE)
+    except DataError:
+        return None
+    if "definition_hash" not in metadata:
+        return None
+    hashes = metadata["definition_hash"].unique()
+    return str(hashes[0]) if len(hashes) == 1 else None
 
 
 def build_features(
@@ -100,7 +95,12 @@ def build_features(
     symbols: Sequence[str] | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> pd.DataFrame:
-    """Build and store features symbol by symbol, never the whole universe's history at once."""
+    """Build and store features symbol by symbol, never the whole universe's history at once.
+
+    Only the final table (rows past each symbol's lookback) and the per-symbol columns of the
+    cross-sectional features over all rows are kept; ranks are taken across every symbol that
+    has a value at a timestamp, warm-up rows of other features included.
+    """
     stored = bar_store.symbols()
     if not stored:
         raise DataError("bar store is empty: generate or import data first")
@@ -108,11 +108,13 @@ def build_features(
     if unknown:
         raise DataError(f"no stored bars for {', '.join(unknown)}")
     symbols = list(symbols) if symbols else stored
-    tables = []
+    ranked = list(spec.cross_sectional_names)
+    tables, rank_inputs = [], []
     for done, symbol in enumerate(symbols, start=1):
-        bars = bar_store.read_bars([symbol])
-        table = symbol_features(bars, spec)
-        tables.append(table.iloc[spec.lookback :] if len(table) > spec.lookback else table.iloc[:0])
+        table = symbol_features(bar_store.read_bars([symbol]), spec)
+        tables.append(table.iloc[spec.lookback :])
+        if ranked:
+            rank_inputs.append(table.loc[:, [*KEY_COLUMNS, *ranked]])
         if on_progress is not None:
             on_progress(done, len(symbols))
     features = pd.concat(tables, ignore_index=True)
@@ -120,6 +122,12 @@ def build_features(
         raise DataError(
             f"every symbol has fewer than {spec.lookback + 1} bars: not enough history for features"
         )
+    if ranked:
+        ranks = rank_across_symbols(pd.concat(rank_inputs, ignore_index=True), ranked)
+        keyed = ranks.set_index(list(KEY_COLUMNS))[ranked]
+        rows = pd.MultiIndex.from_frame(features.loc[:, list(KEY_COLUMNS)])
+        features[ranked] = keyed.reindex(rows).to_numpy(dtype=np.float64)
     features = features.sort_values(["timestamp", "symbol"], kind="stable").reset_index(drop=True)
     feature_store.save(FEATURES_TABLE, features)
+    feature_store.save(FEATURE_METADATA_TABLE, feature_metadata_table(spec))
     return features

@@ -52,6 +52,11 @@ def train_direction_model(
     on_progress: FoldProgress | None = None,
 ) -> TrainingResult:
     """Fit one model per fold for out-of-sample predictions, then a final model on all labels."""
+    if not spec.target.is_binary:
+        raise DataError(
+            f"target kind {spec.target.kind.value} is not a 0/1 label: "
+            "the direction model trains on direction or triple_barrier targets"
+        )
     names = list(spec.feature_names)
     missing = [name for name in names if name not in features.columns]
     if missing:
@@ -93,7 +98,8 @@ def train_direction_model(
         estimator=final,
         feature_names=tuple(names),
         metadata={
-            "feature_spec": attrs.asdict(spec),
+            "feature_spec": spec.metadata(),
+            "feature_definition_hash": spec.definition_hash,
             "splitter": attrs.asdict(splitter),
             "trained_from": sample["timestamp"].min().isoformat(),
             "trained_until": sample["timestamp"].max().isoformat(),

@@ -12,7 +12,14 @@ from dependency_injector import containers, providers
 
 from quantcli.adapters.brokers import SimulatedBroker
 from quantcli.adapters.data import BarFileSource, SyntheticMarket
-from quantcli.adapters.ml import FileModelStore, LightGbmEstimator
+from quantcli.adapters.ml import (
+    CatboostEstimator,
+    FileModelRegistry,
+    FileModelStore,
+    LightGbmEstimator,
+    LogisticMetaLearner,
+    XgboostEstimator,
+)
 from quantcli.adapters.reporting import HtmlReportWriter
 from quantcli.adapters.storage import (
     ParquetFeatureStore,
@@ -20,6 +27,7 @@ from quantcli.adapters.storage import (
     SqliteDatabase,
     SqliteLedger,
 )
+from quantcli.application.ensemble import StackedEnsemble
 from quantcli.application.feature_spec import FeatureSpec
 from quantcli.application.purged_splits import PurgedWalkForward
 from quantcli.application.strategy import ThresholdStrategy
@@ -27,14 +35,9 @@ from quantcli.entrypoints.settings import Settings
 
 
 def build_feature_spec(settings: Settings) -> FeatureSpec:
-    features = settings.models.features
-    return FeatureSpec(
-        sma_periods=tuple(features.sma_periods),
-        ema_periods=tuple(features.ema_periods),
-        rsi_period=features.rsi_period,
-        volatility_window=features.volatility_window,
-        return_horizons=tuple(features.return_horizons),
-        target_horizon=settings.models.target.horizon,
+    models = settings.models
+    return FeatureSpec.from_parameters(
+        models.features.to_parameters(), models.target.to_definition()
     )
 
 
@@ -71,6 +74,35 @@ def lightgbm_params(settings: Settings) -> dict[str, float | int]:
     }
 
 
+def xgboost_params(settings: Settings) -> dict[str, float | int]:
+    xgb = settings.models.xgboost
+    return {
+        "learning_rate": xgb.learning_rate,
+        "max_depth": xgb.max_depth,
+        "min_child_weight": xgb.min_child_weight,
+        "subsample": xgb.subsample,
+        "colsample_bytree": xgb.colsample_bytree,
+        "reg_lambda": xgb.reg_lambda,
+    }
+
+
+def catboost_params(settings: Settings) -> dict[str, float | int | str]:
+    cat = settings.models.catboost
+    return {
+        "learning_rate": cat.learning_rate,
+        "depth": cat.depth,
+        "l2_leaf_reg": cat.l2_leaf_reg,
+        "subsample": cat.subsample,
+        "rsm": cat.rsm,
+        "min_data_in_leaf": cat.min_data_in_leaf,
+        "grow_policy": cat.grow_policy,
+    }
+
+
+def _member_seed(section_seed: int | None, settings: Settings) -> int:
+    return settings.quantcli.seed if section_seed is None else section_seed
+
+
 def _under(settings: Settings, folder: str) -> Path:
     return settings.quantcli.data_dir / folder
 
@@ -89,7 +121,15 @@ class Container(containers.DeclarativeContainer):
         ParquetFeatureStore, providers.Callable(_under, settings, "features")
     )
     model_store = providers.Singleton(
-        FileModelStore, providers.Callable(_under, settings, "models")
+        FileModelStore,
+        providers.Callable(_under, settings, "models"),
+        assemble_ensemble=StackedEnsemble,
+    )
+    # Beside models/, not inside it: FileModelStore may save a model named "registry".
+    model_registry = providers.Singleton(
+        FileModelRegistry,
+        providers.Callable(_under, settings, "model_registry"),
+        assemble_ensemble=StackedEnsemble,
     )
     report_writer = providers.Singleton(HtmlReportWriter)
 
@@ -117,6 +157,24 @@ class Container(containers.DeclarativeContainer):
         params=providers.Callable(lightgbm_params, settings),
         num_boost_round=providers.Callable(lambda s: s.models.lightgbm.num_boost_round, settings),
         seed=providers.Callable(lambda s: s.quantcli.seed, settings),
+    )
+    # Ensemble members: `<provider>.provider` is an EstimatorFactory.
+    xgboost_estimator = providers.Factory(
+        XgboostEstimator,
+        params=providers.Callable(xgboost_params, settings),
+        num_boost_round=providers.Callable(lambda s: s.models.xgboost.num_boost_round, settings),
+        seed=providers.Callable(lambda s: _member_seed(s.models.xgboost.seed, s), settings),
+        num_threads=providers.Callable(lambda s: s.models.xgboost.threads, settings),
+    )
+    catboost_estimator = providers.Factory(
+        CatboostEstimator,
+        params=providers.Callable(catboost_params, settings),
+        iterations=providers.Callable(lambda s: s.models.catboost.iterations, settings),
+        seed=providers.Callable(lambda s: _member_seed(s.models.catboost.seed, s), settings),
+        num_threads=providers.Callable(lambda s: s.models.catboost.threads, settings),
+    )
+    meta_learner = providers.Factory(
+        LogisticMetaLearner, seed=providers.Callable(lambda s: s.quantcli.seed, settings)
     )
 
     feature_spec = providers.Callable(build_feature_spec, settings)

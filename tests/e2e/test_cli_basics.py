@@ -18,6 +18,7 @@ COMMANDS = [
     ("data", "import"),
     ("features",),
     ("features", "build"),
+    ("features", "check"),
     ("train",),
     ("backtest",),
     ("signals",),

@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from quantcli.adapters.ml.metadata_json import decode_metadata, encode_metadata
 from quantcli.adapters.ml.estimator_codec import EnsembleAssembler
+from quantcli.adapters.ml.metadata_json import decode_metadata, encode_metadata
 from quantcli.adapters.ml.model_files import (
     FORMAT_VERSION,
     VALID_NAME,

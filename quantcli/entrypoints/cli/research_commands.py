@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from quantcli.application.rule_strategies import SmaCrossStrategy, WeightsStrategy
-from quantcli.entrypoints.cli import backtest_workflows, workflows
+from quantcli.entrypoints.cli import backtest_workflows, feature_check, workflows
 from quantcli.entrypoints.cli.app_context import AppContext
 from quantcli.entrypoints.cli.dates import UTC_DATE
 from quantcli.entrypoints.cli.strategy_options import (
@@ -23,15 +23,18 @@ from quantcli.entrypoints.cli.strategy_options import (
 
 @click.group()
 def features() -> None:
-    """Build features from stored bars."""
+    """Build features from stored bars, and check that none looks ahead."""
 
 
 @features.command()
 @click.option("--symbol", "symbols", multiple=True, help="Only these symbols (repeatable).")
 @click.pass_obj
 def build(app: AppContext, symbols: tuple[str, ...]) -> None:
-    """Compute indicator features and the next-period direction target with the Rust kernels."""
+    """Compute the configured features and target (models.yaml) symbol by symbol."""
     workflows.features(app.container, list(symbols) or None)
+
+
+features.add_command(feature_check.check)
 
 
 @click.command()

@@ -13,7 +13,11 @@ import click
 import pandas as pd
 
 from quantcli.application.bar_replay import FrameBarReplay
-from quantcli.application.build_features import FEATURES_TABLE, build_features
+from quantcli.application.build_features import (
+    FEATURES_TABLE,
+    build_features,
+    stored_definition_hash,
+)
 from quantcli.application.generate_signals import PrecomputedSignalSource, generate_signals
 from quantcli.application.ingest_market_data import IngestSummary, ingest_market_data
 from quantcli.application.ports import MarketDataSource, TrainedModel
@@ -51,15 +55,24 @@ def features(container: Container, symbols: Sequence[str] | None = None) -> pd.D
             symbols=symbols,
             on_progress=advance,
         )
+    spec = container.feature_spec()
     click.echo(
-        f"Built {len(container.feature_spec().feature_names)} features and the target for "
-        f"{table_['symbol'].nunique()} symbol(s): {len(table_):,} rows"
+        f"Built {len(spec.feature_names)} features and the {spec.target.kind.value} target for "
+        f"{table_['symbol'].nunique()} symbol(s): {len(table_):,} rows "
+        f"(definition hash {spec.definition_hash[:12]})"
     )
     return table_
 
 
 def train(container: Container, until: datetime | None = None) -> TrainingResult:
     feature_table = container.feature_store().load(FEATURES_TABLE)
+    built_with = stored_definition_hash(container.feature_store())
+    if built_with is not None and built_with != container.feature_spec().definition_hash:
+        raise DataError(
+            f"the feature table was built with definition hash {built_with[:12]}, the "
+            f"configuration now gives {container.feature_spec().definition_hash[:12]}: "
+            "run `quantcli features build` again"
+        )
     splitter = container.splitter()
     with progress("Training LightGBM (purged walk-forward)", splitter.n_splits + 1) as advance:
         result = train_direction_model(

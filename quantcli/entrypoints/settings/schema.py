@@ -13,6 +13,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from quantcli.application.features import (
+    BollingerParameters,
+    FeatureParameterError,
+    FeatureParameters,
+    MacdParameters,
+    StochParameters,
+    TargetDefinition,
+    TargetKind,
+    build_registry,
+)
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
 from quantcli.domain.errors import ConfigError
 from quantcli.domain.risk import RiskLimits
@@ -127,18 +137,85 @@ class DataSourcesSettings:
 # --- models.yaml ------------------------------------------------------------------------------
 
 
+_FEATURES = FeatureParameters()
+
+
 @attrs.frozen
 class FeatureSettings:
+    """The feature registry's parameters (quantcli.application.features.FeatureParameters).
+
+    Every field mirrors FeatureParameters; the whole set is checked by building the registry,
+    so a period no feature can use or a rank of an unknown feature names its key.
+    """
+
     sma_periods: tuple[int, ...] = attrs.field(default=(5, 10, 20, 50), validator=positive_each)
     ema_periods: tuple[int, ...] = attrs.field(default=(12, 26), validator=positive_each)
     rsi_period: int = attrs.field(default=14, validator=positive)
     volatility_window: int = attrs.field(default=20, validator=positive)
     return_horizons: tuple[int, ...] = attrs.field(default=(1, 5, 10, 20), validator=positive_each)
+    volume_ratio_windows: tuple[int, ...] = _FEATURES.volume_ratio_windows
+    flow_window: int = _FEATURES.flow_window
+    calendar: tuple[str, ...] = _FEATURES.calendar
+    intraday: tuple[str, ...] = _FEATURES.intraday
+    time_zone: str = _FEATURES.time_zone
+    session_open: str = _FEATURES.session_open
+    macd: MacdParameters = _FEATURES.macd
+    stoch: StochParameters = _FEATURES.stoch
+    adx_period: int = _FEATURES.adx_period
+    cci_period: int = _FEATURES.cci_period
+    willr_period: int = _FEATURES.willr_period
+    mfi_period: int = _FEATURES.mfi_period
+    natr_period: int = _FEATURES.natr_period
+    atr_periods: tuple[int, ...] = _FEATURES.atr_periods
+    bollinger: BollingerParameters = _FEATURES.bollinger
+    volume_window: int = _FEATURES.volume_window
+    demean_window: int = _FEATURES.demean_window
+    log_distance_periods: tuple[int, ...] = _FEATURES.log_distance_periods
+    momentum_window: int = _FEATURES.momentum_window
+    donchian_period: int = _FEATURES.donchian_period
+    vwap_window: int = _FEATURES.vwap_window
+    ranks: tuple[str, ...] = _FEATURES.ranks
+    families: tuple[str, ...] = _FEATURES.families
+    exclude: tuple[str, ...] = _FEATURES.exclude
+
+    def __attrs_post_init__(self) -> None:
+        try:
+            build_registry(self.to_parameters())
+        except FeatureParameterError as error:
+            raise InvalidSettingError(error.key, error.problem) from None
+
+    def to_parameters(self) -> FeatureParameters:
+        return FeatureParameters(**attrs.asdict(self, recurse=False))
+
+
+@attrs.frozen
+class TripleBarrierSettings:
+    """Barriers in multiples of the rolling volatility of one-bar returns; 0 turns one off."""
+
+    profit_take: float = attrs.field(default=2.0, validator=[finite, non_negative])
+    stop_loss: float = attrs.field(default=2.0, validator=[finite, non_negative])
+    volatility_window: int = attrs.field(
+        default=20, validator=_check(lambda v: v >= 2, "is below 2")
+    )
 
 
 @attrs.frozen
 class TargetSettings:
+    kind: str = attrs.field(
+        default="direction", validator=_one_of(tuple(kind.value for kind in TargetKind))
+    )
     horizon: int = attrs.field(default=1, validator=positive)
+    triple_barrier: TripleBarrierSettings = TripleBarrierSettings()
+
+    def to_definition(self) -> TargetDefinition:
+        barrier = self.triple_barrier
+        return TargetDefinition(
+            kind=TargetKind(self.kind),
+            horizon=self.horizon,
+            profit_take=barrier.profit_take,
+            stop_loss=barrier.stop_loss,
+            volatility_window=barrier.volatility_window,
+        )
 
 
 @attrs.frozen
@@ -163,12 +240,120 @@ class LightGBMSettings:
     lambda_l2: float = attrs.field(default=1.0, validator=[finite, non_negative])
 
 
+GROW_POLICIES = ("SymmetricTree", "Depthwise", "Lossguide")
+# null: use quantcli.seed, so one setting reseeds every model.
+_optional_seed = _check(lambda v: v is None or v >= 0, "is negative")
+
+
+@attrs.frozen
+class XGBoostSettings:
+    """An ensemble member; `threads` per fit (threads × concurrent fits <= cores)."""
+
+    num_boost_round: int = attrs.field(default=150, validator=positive)
+    learning_rate: float = attrs.field(default=0.05, validator=[finite, positive])
+    max_depth: int = attrs.field(default=4, validator=positive)
+    min_child_weight: float = attrs.field(default=5.0, validator=[finite, non_negative])
+    subsample: float = attrs.field(default=0.8, validator=fraction)
+    colsample_bytree: float = attrs.field(default=0.8, validator=fraction)
+    reg_lambda: float = attrs.field(default=1.0, validator=[finite, non_negative])
+    seed: int | None = attrs.field(default=None, validator=_optional_seed)
+    threads: int = attrs.field(default=1, validator=positive)
+
+
+@attrs.frozen
+class CatBoostSettings:
+    """An ensemble member; min_data_in_leaf needs grow_policy Depthwise or Lossguide."""
+
+    iterations: int = attrs.field(default=150, validator=positive)
+    learning_rate: float = attrs.field(default=0.05, validator=[finite, positive])
+    depth: int = attrs.field(
+        default=4, validator=_check(lambda v: 1 <= v <= 16, "is not in [1, 16]")
+    )
+    l2_leaf_reg: float = attrs.field(default=3.0, validator=[finite, non_negative])
+    subsample: float = attrs.field(default=0.8, validator=fraction)
+    rsm: float = attrs.field(default=0.8, validator=fraction)  # share of columns per split
+    min_data_in_leaf: int = attrs.field(default=200, validator=positive)
+    grow_policy: str = attrs.field(default="Depthwise", validator=_one_of(GROW_POLICIES))
+    seed: int | None = attrs.field(default=None, validator=_optional_seed)
+    threads: int = attrs.field(default=1, validator=positive)
+
+
+@attrs.frozen
+class CrossValidationSettings:
+    """Combinatorial purged CV of the whole training procedure (its paths feed the gates)."""
+
+    n_folds: int = attrs.field(default=6, validator=_check(lambda v: v >= 2, "is below 2"))
+    n_test_folds: int = attrs.field(default=2, validator=positive)
+    embargo_fraction: float = attrs.field(
+        default=0.01, validator=_check(lambda v: 0.0 <= v < 0.5, "is not in [0, 0.5)")
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.n_test_folds >= self.n_folds:
+            raise InvalidSettingError(
+                "n_test_folds", f"{self.n_test_folds} must be below n_folds {self.n_folds}"
+            )
+
+
+META_LEARNERS = ("logistic", "ridge")
+BASE_MODELS = ("lightgbm", "xgboost", "catboost")
+
+
+@attrs.frozen
+class EnsembleSettings:
+    """Which base models to stack, the meta-learner, and how many fits run at once."""
+
+    base_models: tuple[str, ...] = attrs.field(
+        default=BASE_MODELS,
+        converter=tuple,
+        validator=_check(
+            lambda v: len(v) > 0 and set(v) <= set(BASE_MODELS) and len(set(v)) == len(v),
+            f"must be distinct names out of {', '.join(BASE_MODELS)}",
+        ),
+    )
+    meta_learner: str = attrs.field(default="logistic", validator=_one_of(META_LEARNERS))
+    # Inverse regularisation of the logistic meta-learner (alpha = 1 / c for ridge).
+    meta_c: float = attrs.field(default=1.0, validator=[finite, positive])
+    # Purged walk-forward folds inside each training set for the meta-learner's inputs.
+    inner_folds: int = attrs.field(default=3, validator=_check(lambda v: v >= 2, "is below 2"))
+    # Base-model fits at once: 0 = one per core.
+    parallel_fits: int = attrs.field(default=0, validator=non_negative)
+
+
+@attrs.frozen
+class GateSettings:
+    """What a model must reach on its CPCV paths; Sharpe ratios annualized."""
+
+    psr: float = attrs.field(default=0.95, validator=open_unit)
+    dsr: float = attrs.field(default=0.95, validator=open_unit)
+    benchmark_sharpe: float = attrs.field(default=0.0, validator=finite)
+    min_sharpe: float = attrs.field(default=1.0, validator=finite)
+    min_worst_path_sharpe: float = attrs.field(default=0.0, validator=finite)
+    max_drawdown: float = attrs.field(default=0.25, validator=fraction)
+    # The path returns: each weight's share of the next bar's return, less this per turnover.
+    cost_bps: float = attrs.field(default=5.0, validator=[finite, non_negative])
+
+
+@attrs.frozen
+class RegistrySettings:
+    """The versioned model registry."""
+
+    # Versions `quantcli models prune` keeps by default (production and rollback target too).
+    keep_last: int = attrs.field(default=10, validator=positive)
+
+
 @attrs.frozen
 class ModelsSettings:
     features: FeatureSettings = FeatureSettings()
     target: TargetSettings = TargetSettings()
     training: TrainingSettings = TrainingSettings()
     lightgbm: LightGBMSettings = LightGBMSettings()
+    xgboost: XGBoostSettings = XGBoostSettings()
+    catboost: CatBoostSettings = CatBoostSettings()
+    registry: RegistrySettings = RegistrySettings()
+    cpcv: CrossValidationSettings = CrossValidationSettings()
+    ensemble: EnsembleSettings = EnsembleSettings()
+    gates: GateSettings = GateSettings()
 
 
 # --- risk.yaml --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import pandas as pd
 from quantcli.application.ports import (
     BrokerEvent,
     FloatArray,
+    ModelVersion,
     OrderCancelled,
     OrderRejected,
     TrainedModel,
@@ -29,6 +30,7 @@ from quantcli.application.ports import (
 from quantcli.domain.bar import Bar
 from quantcli.domain.errors import BrokerError, DataError, ModelError
 from quantcli.domain.fills import Fill
+from quantcli.domain.model_stages import ModelLineage
 from quantcli.domain.orders import Order
 from quantcli.domain.positions import Portfolio
 from quantcli.domain.trading_types import OrderStatus, to_decimal
@@ -186,6 +188,10 @@ class FakeEstimator:
         self.predicted.append(features.copy())
         column = self.feature_names.index(self.feature)
         return sigmoid(self.scale * features[:, column])
+
+    def feature_importance(self, kind: str, features: FloatArray | None = None) -> FloatArray:
+        """All the importance on the one feature the fake reads."""
+        return np.array([float(name == self.feature) for name in self.feature_names])
 
     def fitted_column(self, name: str) -> FloatArray:
         """One feature column of the rows this estimator was fitted on."""
@@ -449,3 +455,60 @@ def bar(symbol: str, timestamp: datetime, open_: float, close: float) -> Bar:
 def day(number: int) -> datetime:
     """Midnight UTC of 2024-01-`number`."""
     return datetime(2024, 1, number, tzinfo=UTC)
+
+
+# --- model registry ---------------------------------------------------------------------------
+
+
+class FakeModelRegistry:
+    """ModelRegistry in dicts, with the stage rules of the real one (domain ModelLineage)."""
+
+    def __init__(self, now: datetime = datetime(2024, 1, 1, tzinfo=UTC)) -> None:
+        self.now = now
+        self.lineages: dict[str, ModelLineage] = {}
+        self.models: dict[tuple[str, int], TrainedModel] = {}
+        self.records: dict[tuple[str, int], tuple[datetime, Mapping[str, Any]]] = {}
+
+    def register(self, name: str, model: TrainedModel, metadata: Mapping[str, Any]) -> ModelVersion:
+        if model.name != name:
+            raise ModelError(f"cannot register model {model.name!r} under the name {name}")
+        lineage, version = self.lineages.get(name, ModelLineage(name=name)).register()
+        self.lineages[name] = lineage
+        self.models[name, version] = model
+        self.records[name, version] = (self.now, copy.deepcopy(dict(metadata)))
+        return self._version(name, version)
+
+    def list(self, name: str | None = None) -> tuple[ModelVersion, ...]:
+        names = sorted(self.lineages) if name is None else [name]
+        return tuple(self._version(each, v) for each in names for v in self._lineage(each).versions)
+
+    def get(self, name: str, version: int | None = None) -> ModelVersion:
+        return self._version(name, self._lineage(name).resolve(version))
+
+    def load(self, name: str, version: int | None = None) -> TrainedModel:
+        return self.models[name, self._lineage(name).resolve(version)]
+
+    def promote(self, name: str, version: int) -> ModelVersion:
+        self.lineages[name] = self._lineage(name).promote(version)
+        return self._version(name, version)
+
+    def rollback(self, name: str) -> ModelVersion:
+        self.lineages[name], version = self._lineage(name).rollback()
+        return self._version(name, version)
+
+    def prune(self, name: str, keep_last: int) -> tuple[int, ...]:
+        self.lineages[name], dropped = self._lineage(name).prune(keep_last)
+        for version in dropped:
+            del self.models[name, version], self.records[name, version]
+        return dropped
+
+    def _lineage(self, name: str) -> ModelLineage:
+        try:
+            return self.lineages[name]
+        except KeyError:
+            raise ModelError(f"model {name} is not registered") from None
+
+    def _version(self, name: str, version: int) -> ModelVersion:
+        created_at, metadata = self.records[name, version]
+        stage = self.lineages[name].stages[version]
+        return ModelVersion(name, version, created_at, stage, metadata)

@@ -1,43 +1,71 @@
-"""FeatureSpec, symbol_features (values and causality) and the build_features use case."""
+"""symbol_features and feature_table (values, ranks, causality) and the build_features use case."""
 
 from __future__ import annotations
 
+import json
 import math
 from types import ModuleType
 
-import attrs
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quantcli.application.build_features import FEATURES_TABLE, build_features, symbol_features
+from quantcli.application.build_features import (
+    FEATURE_METADATA_TABLE,
+    FEATURES_TABLE,
+    build_features,
+    feature_table,
+    stored_definition_hash,
+    symbol_features,
+)
 from quantcli.application.feature_spec import FeatureSpec
+from quantcli.application.features import (
+    FeatureParameters,
+    TargetDefinition,
+    build_registry,
+)
 from quantcli.domain.errors import DataError
 
 ANNUAL = math.sqrt(252)
 CLOSE = [10.0, 11.0, 12.0, 11.0, 13.0, 14.0, 12.0, 15.0, 16.0, 15.0, 17.0, 18.0]
 OPEN = [10.0, 10.5, 12.1, 12.0, 11.5, 13.5, 13.0, 12.5, 15.5, 16.0, 15.5, 17.0]
 VOLUME = [100.0, 100.0, 100.0, 200.0, 150.0, 150.0, 150.0, 120.0, 180.0, 90.0, 100.0, 110.0]
-HAND_SPEC = FeatureSpec(
+SMALL = FeatureParameters(
+    return_horizons=(1, 2),
+    volatility_window=2,
     sma_periods=(3,),
     ema_periods=(3,),
     rsi_period=3,
-    volatility_window=2,
-    return_horizons=(1, 2),
     volume_window=3,
-    target_horizon=2,
+    ranks=("return_1",),
 )
-# lookback = max(2, 2, 3, 3, 9, 2, 2) = 9, the 4 × 2 + 1 bars of the long volatility window.
-TINY_SPEC = FeatureSpec(
-    sma_periods=(2,),
-    ema_periods=(2,),
-    rsi_period=2,
-    volatility_window=2,
-    return_horizons=(1,),
-    volume_window=2,
-    target_horizon=1,
+HAND_NAMES = (
+    "return_1",
+    "return_2",
+    "close_to_sma_3",
+    "close_to_ema_3",
+    "rsi_3",
+    "volatility_2",
+    "volatility_ratio",
+    "intraday_range",
+    "overnight_gap",
+    "volume_zscore_3",
+)
+
+
+def spec_of(names: tuple[str, ...], target: TargetDefinition) -> FeatureSpec:
+    """A spec of some of SMALL's registered features, in this order."""
+    registry = build_registry(SMALL)
+    return FeatureSpec(tuple(registry.get(name) for name in names), target)
+
+
+HAND_SPEC = spec_of(HAND_NAMES, TargetDefinition(horizon=2))
+# lookback: volatility_ratio, 4 × 2 bars of one-bar returns.
+TINY_SPEC = spec_of(
+    ("return_1", "close_to_sma_3", "volatility_ratio", "volume_zscore_3"),
+    TargetDefinition(horizon=1),
 )
 
 
@@ -51,39 +79,6 @@ def hand_table(hand_bars: pd.DataFrame) -> pd.DataFrame:
     return symbol_features(hand_bars, HAND_SPEC)
 
 
-# --- FeatureSpec ------------------------------------------------------------------------------
-
-
-def test_default_feature_names_in_order() -> None:
-    assert FeatureSpec().feature_names == (
-        "return_1",
-        "return_5",
-        "return_10",
-        "return_20",
-        "close_to_sma_5",
-        "close_to_sma_10",
-        "close_to_sma_20",
-        "close_to_sma_50",
-        "close_to_ema_12",
-        "close_to_ema_26",
-        "rsi_14",
-        "volatility_20",
-        "volatility_ratio",
-        "intraday_range",
-        "overnight_gap",
-        "volume_zscore_20",
-    )
-
-
-def test_default_lookback_is_the_long_volatility_window_plus_one() -> None:
-    assert FeatureSpec().lookback == 4 * 20 + 1
-
-
-def test_lookback_is_the_longest_period_when_it_dominates() -> None:
-    spec = FeatureSpec(sma_periods=(200,), volatility_window=5)
-    assert spec.lookback == 200
-
-
 # --- symbol_features: values ------------------------------------------------------------------
 
 
@@ -91,43 +86,32 @@ def test_table_columns_are_keys_features_then_targets(hand_table: pd.DataFrame) 
     assert list(hand_table.columns) == [
         "symbol",
         "timestamp",
-        *HAND_SPEC.feature_names,
+        *HAND_NAMES,
         "forward_return",
         "target",
         "label_end",
     ]
     assert (hand_table["symbol"] == "AAA").all()
     assert str(hand_table["timestamp"].dt.tz) == "UTC"
+    assert str(hand_table["label_end"].dt.tz) == "UTC"
 
 
 def test_returns_by_hand(hand_table: pd.DataFrame) -> None:
     assert np.isnan(hand_table["return_1"].iloc[0])
     assert hand_table["return_1"].iloc[1] == pytest.approx(0.1)
-    assert hand_table["return_1"].iloc[3] == pytest.approx(11 / 12 - 1)
     assert hand_table["return_2"].iloc[:2].isna().all()
     assert hand_table["return_2"].iloc[2] == pytest.approx(0.2)
     assert hand_table["return_2"].iloc[3] == pytest.approx(0.0)
-    close = np.array(CLOSE)
-    np.testing.assert_allclose(hand_table["return_2"].iloc[2:], close[2:] / close[:-2] - 1)
 
 
-def test_close_to_sma_by_hand(hand_table: pd.DataFrame) -> None:
-    column = hand_table["close_to_sma_3"]
-    assert column.iloc[:2].isna().all()
-    assert column.iloc[2] == pytest.approx(12 / 11 - 1)  # SMA(10, 11, 12) = 11
-    assert column.iloc[4] == pytest.approx(13 / 12 - 1)  # SMA(12, 11, 13) = 12
-    expected = pd.Series(CLOSE) / pd.Series(CLOSE).rolling(3).mean() - 1
-    np.testing.assert_allclose(column, expected, equal_nan=True)
-
-
-def test_close_to_ema_is_seeded_with_the_first_sma(hand_table: pd.DataFrame) -> None:
+def test_close_to_sma_and_ema_by_hand(hand_table: pd.DataFrame) -> None:
+    sma = hand_table["close_to_sma_3"]
+    assert sma.iloc[:2].isna().all()
+    assert sma.iloc[2] == pytest.approx(12 / 11 - 1)  # SMA(10, 11, 12) = 11
+    assert sma.iloc[4] == pytest.approx(13 / 12 - 1)  # SMA(12, 11, 13) = 12
     # EMA(3): seed mean(10, 11, 12) = 11 at bar 2, then alpha 1/2: 11, 12, 13.
-    column = hand_table["close_to_ema_3"]
-    assert column.iloc[:2].isna().all()
-    assert column.iloc[2] == pytest.approx(12 / 11 - 1)
-    assert column.iloc[3] == pytest.approx(11 / 11 - 1)
-    assert column.iloc[4] == pytest.approx(13 / 12 - 1)
-    assert column.iloc[5] == pytest.approx(14 / 13 - 1)
+    ema = hand_table["close_to_ema_3"]
+    assert ema.iloc[2:6].tolist() == pytest.approx([12 / 11 - 1, 0.0, 13 / 12 - 1, 14 / 13 - 1])
 
 
 def test_rsi_by_hand_with_wilder_smoothing(hand_table: pd.DataFrame) -> None:
@@ -138,136 +122,85 @@ def test_rsi_by_hand_with_wilder_smoothing(hand_table: pd.DataFrame) -> None:
     assert column.iloc[4] == pytest.approx(100 - 100 / 6)
 
 
-def test_volatility_is_the_sample_std_of_daily_returns_annualized(
-    hand_table: pd.DataFrame,
-) -> None:
-    column = hand_table["volatility_2"]
-    assert column.iloc[:2].isna().all()
+def test_volatility_and_its_ratio_by_hand(hand_table: pd.DataFrame) -> None:
     # Two returns 0.1 and 1/11: sample std |a - b| / sqrt(2).
-    assert column.iloc[2] == pytest.approx(abs(0.1 - 1 / 11) / math.sqrt(2) * ANNUAL)
-    daily = pd.Series(CLOSE).pct_change()
-    np.testing.assert_allclose(column, daily.rolling(2).std(ddof=1) * ANNUAL, equal_nan=True)
-
-
-def test_volatility_ratio_divides_by_the_four_times_longer_window(
-    hand_table: pd.DataFrame,
-) -> None:
+    assert hand_table["volatility_2"].iloc[2] == pytest.approx(
+        abs(0.1 - 1 / 11) / math.sqrt(2) * ANNUAL
+    )
     daily = pd.Series(CLOSE).pct_change()
     expected = daily.rolling(2).std() / daily.rolling(8).std()
-    column = hand_table["volatility_ratio"]
-    assert column.iloc[:8].isna().all()
-    np.testing.assert_allclose(column, expected, equal_nan=True)
+    assert hand_table["volatility_ratio"].iloc[:8].isna().all()
+    np.testing.assert_allclose(hand_table["volatility_ratio"], expected, equal_nan=True)
 
 
-def test_intraday_range_and_overnight_gap_by_hand(hand_table: pd.DataFrame) -> None:
+def test_intraday_range_overnight_gap_and_volume_zscore_by_hand(hand_table: pd.DataFrame) -> None:
     # bar_frame puts high 1 above max(open, close) and low 0.5 below min(open, close).
-    assert hand_table["intraday_range"].iloc[0] == pytest.approx(1.5 / 10)
     assert hand_table["intraday_range"].iloc[2] == pytest.approx((13.1 - 11.5) / 12)
-    assert np.isnan(hand_table["overnight_gap"].iloc[0])
-    assert hand_table["overnight_gap"].iloc[1] == pytest.approx(0.05)
     assert hand_table["overnight_gap"].iloc[2] == pytest.approx(12.1 / 11 - 1)
-    expected_gap = np.array(OPEN[1:]) / np.array(CLOSE[:-1]) - 1
-    np.testing.assert_allclose(hand_table["overnight_gap"].iloc[1:], expected_gap)
+    zscore = hand_table["volume_zscore_3"]
+    assert zscore.iloc[2] == 0.0  # 100, 100, 100: std 0
+    assert zscore.iloc[3] == pytest.approx(2 / math.sqrt(3))  # 100, 100, 200
 
 
-def test_volume_zscore_by_hand_and_zero_when_volume_is_flat(hand_table: pd.DataFrame) -> None:
-    column = hand_table["volume_zscore_3"]
-    assert column.iloc[2] == 0.0  # 100, 100, 100: std 0
-    assert column.iloc[3] == pytest.approx(2 / math.sqrt(3))  # 100, 100, 200
-    assert column.iloc[6] == 0.0  # 150, 150, 150
-    volume = pd.Series(VOLUME)
-    reference = (volume - volume.rolling(3).mean()) / volume.rolling(3).std()
-    np.testing.assert_allclose(column.iloc[3:6], reference.iloc[3:6])
-    np.testing.assert_allclose(column.iloc[7:], reference.iloc[7:])
-
-
-def test_target_is_one_only_when_the_close_h_bars_later_is_higher(
-    hand_table: pd.DataFrame,
-) -> None:
-    # Horizon 2: 10 → 12 up, 11 → 11 flat (not up), 12 → 13 up, 13 → 12 down.
-    assert hand_table["forward_return"].iloc[0] == pytest.approx(0.2)
-    assert hand_table["forward_return"].iloc[1] == 0.0
-    assert hand_table["target"].iloc[:5].tolist() == [1.0, 0.0, 1.0, 1.0, 0.0]
-    close = np.array(CLOSE)
-    np.testing.assert_allclose(hand_table["forward_return"].iloc[:-2], close[2:] / close[:-2] - 1)
-    np.testing.assert_array_equal(
-        hand_table["target"].iloc[:-2], (close[2:] > close[:-2]).astype(float)
-    )
-
-
-def test_target_forward_return_and_label_end_are_missing_for_the_last_h_bars(
-    hand_table: pd.DataFrame,
-) -> None:
-    assert hand_table["forward_return"].iloc[-2:].isna().all()
-    assert hand_table["target"].iloc[-2:].isna().all()
-    assert hand_table["label_end"].iloc[-2:].isna().all()
-    assert hand_table["target"].iloc[:-2].notna().all()
-
-
-def test_label_end_is_the_timestamp_h_bars_later(
+def test_direction_target_and_label_end_h_bars_later(
     hand_table: pd.DataFrame, hand_bars: pd.DataFrame
 ) -> None:
-    timestamps = hand_bars["timestamp"]
-    assert str(hand_table["label_end"].dt.tz) == "UTC"
-    assert hand_table["label_end"].iloc[:-2].tolist() == timestamps.iloc[2:].tolist()
-    assert hand_table["label_end"].iloc[0] == pd.Timestamp("2024-01-03", tz="UTC")
+    # Horizon 2: 10 → 12 up, 11 → 11 flat (not up), 12 → 13 up, 11 → 14 up, 13 → 12 down.
+    assert hand_table["target"].iloc[:5].tolist() == [1.0, 0.0, 1.0, 1.0, 0.0]
+    assert hand_table["forward_return"].iloc[0] == pytest.approx(0.2)
+    assert hand_table["label_end"].iloc[:-2].tolist() == hand_bars["timestamp"].iloc[2:].tolist()
+    assert hand_table[["forward_return", "target", "label_end"]].iloc[-2:].isna().all().all()
 
 
-def test_features_of_a_series_shorter_than_a_period_are_all_missing(fakes: ModuleType) -> None:
+def test_triple_barrier_target_in_the_table(hand_bars: pd.DataFrame) -> None:
+    target = TargetDefinition(kind="triple_barrier", horizon=3, volatility_window=3)
+    table = symbol_features(hand_bars, spec_of(("return_1",), target))
+
+    # σ at bar 3 (returns 0.1, 1/11, -1/12) ≈ 0.1033: barriers at ±20.7% around 11. Then 13
+    # (+18.2%) stays inside and 14 (+27.3%) takes profit at bar 5.
+    assert table["target"].iloc[:3].isna().all()
+    assert table["label_end"].iloc[3] == hand_bars["timestamp"].iloc[5]
+    assert table["forward_return"].iloc[3] == pytest.approx(14 / 11 - 1)
+    assert table["target"].iloc[3] == 1.0
+
+
+def test_features_of_a_series_shorter_than_their_lookback_are_all_missing(
+    fakes: ModuleType,
+) -> None:
     bars = fakes.bar_frame("AAA", fakes.utc_days(3), [10.0, 11.0, 12.0], [10.5, 11.5, 12.5])
-    spec = FeatureSpec(
-        sma_periods=(2, 5),
-        ema_periods=(5,),
-        rsi_period=3,
-        volatility_window=2,
-        return_horizons=(1, 3),
-        volume_window=4,
-        target_horizon=1,
+
+    table = symbol_features(bars, FeatureSpec(target=TargetDefinition(horizon=1)))
+
+    assert table["rsi_14"].isna().all()
+    assert table["macd"].isna().all()
+    assert table["return_1"].iloc[1:].notna().all()
+    assert table["day_of_week"].notna().all()
+
+
+# --- feature_table: ranks across symbols ----------------------------------------------------
+
+
+def test_feature_table_ranks_across_symbols_and_sorts_by_time(fakes: ModuleType) -> None:
+    days = fakes.utc_days(3)
+    bars = pd.concat(
+        [
+            fakes.bar_frame("AAA", days, [10.0] * 3, [10.0, 11.0, 11.0]),  # +10%, 0%
+            fakes.bar_frame("BBB", days, [10.0] * 3, [10.0, 10.5, 12.6]),  # +5%, +20%
+            fakes.bar_frame("CCC", days, [10.0] * 3, [10.0, 9.0, 9.9]),  # -10%, +10%
+        ],
+        ignore_index=True,
     )
+    spec = spec_of(("return_1", "rank_return_1"), TargetDefinition())
 
-    table = symbol_features(bars, spec)
+    table = feature_table(bars, spec)
 
-    for name in (
-        "close_to_sma_5",
-        "close_to_ema_5",
-        "rsi_3",
-        "return_3",
-        "volatility_ratio",
-        "volume_zscore_4",
-    ):
-        assert table[name].isna().all(), name
-    assert table["close_to_sma_2"].iloc[1:].notna().all()
-    assert table["volatility_2"].iloc[2] == pytest.approx(
-        abs(11.5 / 10.5 - 12.5 / 11.5) / math.sqrt(2) * ANNUAL
-    )
+    assert table["symbol"].tolist() == ["AAA", "BBB", "CCC"] * 3
+    assert table["rank_return_1"].iloc[3:].tolist() == [1.0, 0.5, 0.0, 0.0, 1.0, 0.5]
+    assert table["rank_return_1"].iloc[:3].isna().all()
+    np.testing.assert_allclose(table["return_1"].iloc[3:6], [0.1, 0.05, -0.1])
 
 
-def test_every_feature_is_defined_from_the_lookback_row_on(fakes: ModuleType) -> None:
-    spec = FeatureSpec()
-    rng = np.random.default_rng(7)
-    n = spec.lookback + 5
-    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, n)))
-    opens = close * (1 + rng.normal(0, 0.002, n))
-    volume = rng.integers(1_000, 2_000, n).astype(float)
-    bars = fakes.bar_frame("AAA", fakes.utc_days(n), opens, close, volume)
-
-    table = symbol_features(bars, spec)
-
-    features = table.loc[:, list(spec.feature_names)]
-    assert features.iloc[spec.lookback :].notna().all().all()
-
-
-# --- symbol_features: causality ---------------------------------------------------------------
-
-CAUSAL_SPEC = FeatureSpec(
-    sma_periods=(3, 5),
-    ema_periods=(4,),
-    rsi_period=4,
-    volatility_window=3,
-    return_horizons=(1, 3),
-    volume_window=4,
-    target_horizon=1,
-)
+# --- causality: a property over all of SMALL's features ---------------------------------------
 
 
 def random_bars(fakes: ModuleType, moves: np.ndarray, volume: np.ndarray) -> pd.DataFrame:
@@ -285,7 +218,7 @@ def random_bars(fakes: ModuleType, moves: np.ndarray, volume: np.ndarray) -> pd.
 def perturbed_history(
     draw: st.DrawFn,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    n = draw(st.integers(min_value=6, max_value=40))
+    n = draw(st.integers(min_value=6, max_value=50))
     move = st.floats(min_value=-0.08, max_value=0.08, allow_nan=False)
     wick = st.floats(min_value=0.0, max_value=0.05, allow_nan=False)
     volume = st.sampled_from([0.0, 100.0, 100.0, 250.0, 1_000.0])
@@ -306,17 +239,46 @@ def perturbed_history(
     return moves, volumes, other_moves, other_volumes, t
 
 
-# Flat stretches make both volatilities 0, and their ratio 0/0 = NaN with a RuntimeWarning.
-@pytest.mark.filterwarnings("ignore:invalid value encountered in divide:RuntimeWarning")
-@settings(deadline=None, max_examples=60)
-@given(history=perturbed_history(), horizon=st.integers(min_value=1, max_value=3))
+CAUSAL_PARAMS: dict[str, object] = {
+    "volatility_window": 3,
+    "sma_periods": (3, 5),
+    "ema_periods": (4,),
+    "rsi_period": 4,
+    "volume_window": 4,
+    "log_distance_periods": (6,),
+    "adx_period": 3,
+    "cci_period": 4,
+    "willr_period": 3,
+    "mfi_period": 3,
+    "natr_period": 3,
+    "flow_window": 4,
+    "volume_ratio_windows": (3,),
+    "demean_window": 3,
+    "momentum_window": 3,
+    "donchian_period": 4,
+    "vwap_window": 4,
+    "ranks": (),
+}
+
+
+# Flat stretches and zero volume make some ratios 0/0 = NaN, on both sides alike.
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@settings(deadline=None, max_examples=40)
+@given(
+    history=perturbed_history(),
+    horizon=st.integers(min_value=1, max_value=3),
+    kind=st.sampled_from(["direction", "triple_barrier"]),
+)
 def test_changing_bars_after_t_never_changes_a_feature_at_or_before_t(
     fakes: ModuleType,
     history: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int],
     horizon: int,
+    kind: str,
 ) -> None:
     moves, volumes, other_moves, other_volumes, t = history
-    spec = attrs.evolve(CAUSAL_SPEC, target_horizon=horizon)
+    registry = build_registry(FeatureParameters(**CAUSAL_PARAMS))  # type: ignore[arg-type]
+    target = TargetDefinition(kind=kind, horizon=horizon, volatility_window=2)
+    spec = FeatureSpec(registry.definitions, target)
 
     original = symbol_features(random_bars(fakes, moves, volumes), spec)
     perturbed = symbol_features(random_bars(fakes, other_moves, other_volumes), spec)
@@ -325,15 +287,12 @@ def test_changing_bars_after_t_never_changes_a_feature_at_or_before_t(
         np.testing.assert_array_equal(
             original[name].to_numpy()[: t + 1], perturbed[name].to_numpy()[: t + 1], err_msg=name
         )
-    # Labels look h bars ahead: only the h rows before the change may see it.
-    unaffected = max(t + 1 - horizon, 0)
-    for name in ("forward_return", "target"):
-        np.testing.assert_array_equal(
-            original[name].to_numpy()[:unaffected],
-            perturbed[name].to_numpy()[:unaffected],
-            err_msg=name,
-        )
-    assert original["label_end"].equals(perturbed["label_end"])
+    # A label known by t (its end at or before t) is the same in both histories.
+    cut = original["timestamp"].iloc[t]
+    known = (original["label_end"] <= cut).to_numpy()
+    for name in ("forward_return", "target", "label_end"):
+        assert original.loc[known, name].equals(perturbed.loc[known, name]), name
+    assert ((perturbed["label_end"] <= cut).to_numpy() == known).all()
 
 
 # --- build_features ---------------------------------------------------------------------------
@@ -376,22 +335,45 @@ def test_build_features_reads_one_symbol_at_a_time(fakes: ModuleType) -> None:
 def test_build_features_drops_the_lookback_rows_of_each_symbol(fakes: ModuleType) -> None:
     store = three_symbol_store(fakes)
     bars = store.frame
-    assert TINY_SPEC.lookback == 9
+    assert TINY_SPEC.lookback == 8
 
     features = build_features(store, fakes.FakeFeatureStore(), TINY_SPEC)
 
-    assert features["symbol"].value_counts().to_dict() == {"AAA": 15 - 9, "BBB": 12 - 9}
+    assert features["symbol"].value_counts().to_dict() == {"AAA": 15 - 8, "BBB": 12 - 8}
     for symbol in ("AAA", "BBB"):
         expected = symbol_features(
             bars[bars["symbol"] == symbol].reset_index(drop=True), TINY_SPEC
-        ).iloc[9:]
+        ).iloc[8:]
         got = features[features["symbol"] == symbol]
         pd.testing.assert_frame_equal(
             got.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False
         )
 
 
-def test_build_features_sorts_by_timestamp_then_symbol_and_saves_the_table(
+def test_build_ranks_across_every_symbol_with_a_value_warm_up_rows_included(
+    fakes: ModuleType,
+) -> None:
+    store = three_symbol_store(fakes)
+    spec = spec_of(("volatility_ratio", "rank_return_1"), TargetDefinition())
+
+    features = build_features(store, fakes.FakeFeatureStore(), spec)
+
+    full = feature_table(store.frame, spec).set_index(["symbol", "timestamp"])
+    got = features.set_index(["symbol", "timestamp"])["rank_return_1"]
+    np.testing.assert_array_equal(got, full.loc[got.index, "rank_return_1"])
+    # On Jan 9 only AAA is past its lookback, but BBB (in its warm-up) has a one-bar return:
+    # AAA ranks against it, not alone (alone would be 0.5).
+    day = pd.Timestamp("2024-01-09", tz="UTC")
+    bars = store.frame
+    returns = bars.assign(r=bars.groupby("symbol")["close"].pct_change())
+    on_day = returns[returns["timestamp"] == day].set_index("symbol")["r"]
+    assert on_day.index.tolist() == ["AAA", "BBB"]
+    row = features[features["timestamp"] == day]
+    assert row["symbol"].tolist() == ["AAA"]
+    assert row["rank_return_1"].item() == (1.0 if on_day["AAA"] > on_day["BBB"] else 0.0)
+
+
+def test_build_features_sorts_by_timestamp_then_symbol_and_saves_table_and_metadata(
     fakes: ModuleType,
 ) -> None:
     feature_store = fakes.FakeFeatureStore()
@@ -401,8 +383,28 @@ def test_build_features_sorts_by_timestamp_then_symbol_and_saves_the_table(
     keys = list(zip(features["timestamp"], features["symbol"], strict=True))
     assert keys == sorted(keys)
     assert features.index.tolist() == list(range(len(features)))
-    assert feature_store.saved == [FEATURES_TABLE]
+    assert feature_store.saved == [FEATURES_TABLE, FEATURE_METADATA_TABLE]
     pd.testing.assert_frame_equal(feature_store.load(FEATURES_TABLE), features)
+
+
+def test_the_metadata_table_describes_every_feature_with_the_hash(fakes: ModuleType) -> None:
+    feature_store = fakes.FakeFeatureStore()
+
+    build_features(three_symbol_store(fakes), feature_store, TINY_SPEC)
+
+    metadata = feature_store.load(FEATURE_METADATA_TABLE)
+    assert metadata["name"].tolist() == list(TINY_SPEC.feature_names)
+    row = metadata.set_index("name").loc["close_to_sma_3"]
+    assert (row["version"], row["family"], row["inputs"], row["lookback"]) == (
+        1,
+        "stationary",
+        "close",
+        2,
+    )
+    assert json.loads(row["params"]) == {"period": 3}
+    assert json.loads(row["target"]) == {"kind": "direction", "version": 1, "horizon": 1}
+    assert stored_definition_hash(feature_store) == TINY_SPEC.definition_hash
+    assert stored_definition_hash(fakes.FakeFeatureStore()) is None
 
 
 def test_build_features_only_for_the_requested_symbols(fakes: ModuleType) -> None:
@@ -411,7 +413,7 @@ def test_build_features_only_for_the_requested_symbols(fakes: ModuleType) -> Non
     features = build_features(store, fakes.FakeFeatureStore(), TINY_SPEC, symbols=["BBB"])
 
     assert set(features["symbol"]) == {"BBB"}
-    assert len(features) == 3
+    assert len(features) == 4
     assert store.read_calls == [(("BBB",), None, None)]
 
 
@@ -440,7 +442,7 @@ def test_build_features_when_every_symbol_is_too_short_raises_data_error(
 ) -> None:
     feature_store = fakes.FakeFeatureStore()
 
-    with pytest.raises(DataError, match="fewer than 10 bars"):
+    with pytest.raises(DataError, match="fewer than 9 bars"):
         build_features(three_symbol_store(fakes), feature_store, TINY_SPEC, symbols=["CCC"])
     assert feature_store.saved == []
 

@@ -12,6 +12,7 @@ import pytest
 from quantcli.application.bar_replay import FrameBarReplay
 from quantcli.application.build_features import symbol_features
 from quantcli.application.feature_spec import FeatureSpec
+from quantcli.application.features import FeatureParameters, build_registry
 from quantcli.application.run_trading_session import TradingSession
 from quantcli.domain.errors import ExecutionError
 from quantcli.domain.positions import Portfolio
@@ -97,15 +98,8 @@ def test_a_fill_whose_ledger_write_fails_leaves_order_and_portfolio_unchanged(
 # build_features.py:74, symbol_features — `np.where(volume_std > 0, zscore, 0.0)` also maps the
 # NaN warm-up of the rolling std to 0.0: the z-score says "average volume" before it is defined.
 def test_volume_zscore_is_missing_before_its_window_fills(fakes: ModuleType) -> None:
-    spec = FeatureSpec(
-        sma_periods=(2,),
-        ema_periods=(2,),
-        rsi_period=2,
-        volatility_window=2,
-        return_horizons=(1,),
-        volume_window=4,
-        target_horizon=1,
-    )
+    registry = build_registry(FeatureParameters(volume_window=4, ranks=()))
+    spec = FeatureSpec((registry.get("volume_zscore_4"),))
     bars = fakes.bar_frame(
         "AAA", fakes.utc_days(6), [10.0] * 6, [10.5] * 6, [100.0, 200.0, 300.0, 400.0, 500.0, 600.0]
     )

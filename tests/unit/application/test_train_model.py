@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from types import ModuleType
 
-import attrs
 import numpy as np
 import pandas as pd
 import pytest
 
 from quantcli.application.feature_spec import FeatureSpec
+from quantcli.application.features import FeatureParameters, TargetDefinition
 from quantcli.application.purged_splits import PurgedWalkForward
 from quantcli.application.train_model import (
     DEFAULT_MODEL_NAME,
@@ -20,14 +20,16 @@ from quantcli.application.train_model import (
 )
 from quantcli.domain.errors import DataError
 
-SPEC = FeatureSpec(
-    sma_periods=(2,),
-    ema_periods=(2,),
-    rsi_period=2,
-    volatility_window=2,
-    return_horizons=(1,),
-    volume_window=2,
-    target_horizon=2,
+SPEC = FeatureSpec.from_parameters(
+    FeatureParameters(
+        return_horizons=(1,),
+        volatility_window=2,
+        sma_periods=(2,),
+        volume_window=2,
+        ranks=(),
+        families=("price", "stationary"),
+    ),
+    TargetDefinition(horizon=2),
 )
 NAMES = list(SPEC.feature_names)
 SIGNAL = "return_1"  # what FakeEstimator predicts from
@@ -192,7 +194,8 @@ def test_metadata_describes_the_training(fakes: ModuleType) -> None:
     metadata = dict(model.metadata)
     oos_auc = metadata.pop("oos_auc")
     assert metadata == {
-        "feature_spec": attrs.asdict(SPEC),
+        "feature_spec": SPEC.metadata(),
+        "feature_definition_hash": SPEC.definition_hash,
         "splitter": {
             "n_splits": 3,
             "purge_bars": 1,
@@ -234,9 +237,9 @@ def test_progress_is_reported_per_fold_and_for_the_final_fit(fakes: ModuleType) 
 
 
 def test_missing_feature_columns_raise_data_error_naming_them(fakes: ModuleType) -> None:
-    table = feature_table(fakes).drop(columns=["rsi_2", "overnight_gap"])
+    table = feature_table(fakes).drop(columns=["close_to_sma_2", "overnight_gap"])
 
-    with pytest.raises(DataError, match="feature table lacks rsi_2, overnight_gap"):
+    with pytest.raises(DataError, match="feature table lacks overnight_gap, close_to_sma_2"):
         train(fakes, table)
 
 
@@ -256,3 +259,17 @@ def test_nothing_is_fitted_or_saved_when_feature_columns_are_missing(fakes: Modu
     assert factory.created == []
     assert model_store.models == {}
     assert feature_store.saved == []
+
+
+def test_a_forward_return_target_is_refused_by_the_direction_model(fakes: ModuleType) -> None:
+    spec = FeatureSpec(SPEC.features, TargetDefinition(kind="forward_return", horizon=2))
+
+    with pytest.raises(DataError, match="target kind forward_return is not a 0/1 label"):
+        train_direction_model(
+            feature_table(fakes),
+            spec=spec,
+            splitter=SPLITTER,
+            estimator_factory=fakes.FakeEstimatorFactory(SIGNAL),
+            model_store=fakes.FakeModelStore(),
+            feature_store=fakes.FakeFeatureStore(),
+        )

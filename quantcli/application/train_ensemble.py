@@ -1,0 +1,275 @@
+"""Use case: train the stacked ensemble, prove it with CPCV and the gates, register it.
+
+1. CPCV along the timeline: on every split the whole stacking procedure (base models on purged
+   inner folds, meta-learner on their out-of-fold predictions) is fitted on the split's
+   training rows only and predicts its test rows; the paths are traded into returns.
+2. The gates (PSR, DSR with the tuning trials, MinTRL, Sharpe, drawdown) judge those paths.
+3. The final ensemble is fitted on every labelled row; the feature report and the ensemble's
+   diversity describe it.
+4. The model is registered as a new candidate version with everything needed to audit it; the
+   paths' returns are kept (CPCV_PATHS_TABLE) so `validate` can re-judge them; the paths' mean
+   predictions become the out-of-sample table the `model` backtest trades.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from quantcli.application.cpcv_evaluation import (
+    CpcvEvaluation,
+    CpcvSettings,
+    PathTrading,
+    evaluate_cpcv,
+)
+from quantcli.application.ensemble import Splitter, StackedEnsemble, train_stacked_ensemble
+from quantcli.application.ensemble_diversity import DiversityReport
+from quantcli.application.feature_diagnostics import FeatureReport, feature_report
+from quantcli.application.ports import (
+    EstimatorFactory,
+    FeatureStore,
+    ModelRegistry,
+    ModelVersion,
+    TrainedModel,
+)
+from quantcli.application.train_model import OOS_PREDICTIONS_TABLE
+from quantcli.application.validation_gates import (
+    GateResult,
+    GateThresholds,
+    TrialStatistics,
+    evaluate_gates,
+)
+from quantcli.domain.errors import DataError
+
+TRIALS_TABLE = "tuning_trials"  # one row per tuning trial: its parameters and "sharpe"
+SHAP_ROWS = 2_000  # rows the SHAP importance is averaged over (a seeded sample)
+Progress = Callable[[int, int], None]
+
+
+def cpcv_paths_table(name: str, version: int) -> str:
+    """The feature-store table holding a model version's CPCV path returns."""
+    return f"cpcv_paths__{name}__v{version}"
+
+
+@attrs.frozen
+class EnsembleRecipe:
+    """What to stack and how: base models, meta-learner, inner purged folds, parallel fits."""
+
+    base_factories: Mapping[str, EstimatorFactory]
+    meta_factory: EstimatorFactory
+    inner_splitter: Splitter
+    parallel: bool | int = True
+    parameters: Mapping[str, Any] = attrs.field(factory=dict)  # recorded with the model
+
+
+@attrs.frozen
+class FeatureSet:
+    """The feature columns to train on and the definition they come from."""
+
+    names: tuple[str, ...]
+    definition_hash: str
+    metadata: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen(eq=False)
+class EnsembleTraining:
+    version: ModelVersion
+    model: TrainedModel
+    evaluation: CpcvEvaluation
+    gates: tuple[GateResult, ...]
+    diversity: DiversityReport
+    features: FeatureReport
+    trials: TrialStatistics
+    training_seconds: float
+
+    @property
+    def passed(self) -> bool:
+        return all(gate.passed for gate in self.gates)
+
+
+def trial_statistics(feature_store: FeatureStore, periods_per_year: float) -> TrialStatistics:
+    """From the tuning history when there is one; a single trial (DSR = PSR) otherwise."""
+    try:
+        trials = feature_store.load(TRIALS_TABLE)
+    except DataError:
+        return TrialStatistics(n_trials=1, sharpe_variance=0.0)
+    if "sharpe" not in trials:
+        return TrialStatistics(n_trials=max(len(trials), 1), sharpe_variance=0.0)
+    sharpes = trials["sharpe"].to_numpy(dtype=np.float64)
+    sharpes = sharpes[np.isfinite(sharpes)]
+    if sharpes.size < 2:
+        return TrialStatistics(n_trials=max(int(sharpes.size), 1), sharpe_variance=0.0)
+    return TrialStatistics.from_sharpe_ratios(sharpes, periods_per_year=periods_per_year)
+
+
+def train_ensemble(
+    features: pd.DataFrame,
+    *,
+    feature_set: FeatureSet,
+    recipe: EnsembleRecipe,
+    cpcv: CpcvSettings,
+    trading: PathTrading,
+    thresholds: GateThresholds,
+    registry: ModelRegistry,
+    feature_store: FeatureStore,
+    model_name: str,
+    until: datetime | None = None,
+    seed: int = 0,
+    on_progress: Progress | None = None,
+) -> EnsembleTraining:
+    """Steps 1-4 of the module docstring over the labelled rows of `features`."""
+    started = time.perf_counter()
+    sample = labelled_sample(features, feature_set.names, until)
+    names = list(feature_set.names)
+    matrix = sample[names].to_numpy(dtype=np.float64)
+    target = sample["target"].to_numpy(dtype=np.float64)
+    times = sample["timestamp"].to_numpy(dtype="datetime64[ns]")
+    label_ends = sample["label_end"].to_numpy(dtype="datetime64[ns]")
+
+    def stack(rows: np.ndarray) -> StackedEnsemble:
+        result = train_stacked_ensemble(
+            matrix[rows],
+            target[rows],
+            times[rows],
+            label_ends[rows],
+            names,
+            base_factories=recipe.base_factories,
+            meta_factory=recipe.meta_factory,
+            splitter=recipe.inner_splitter,
+            parallel=recipe.parallel,
+        )
+        return result.ensemble
+
+    def fit_predict(train_rows: np.ndarray, test_rows: np.ndarray) -> np.ndarray:
+        return stack(train_rows).predict_proba(matrix[test_rows])
+
+    total = math.comb(cpcv.n_folds, cpcv.n_test_folds) + 1  # the splits, then the final fit
+
+    def split_done(index: int, _mean_auc: float) -> None:
+        if on_progress is not None:
+            on_progress(index + 1, total)
+
+    evaluation = evaluate_cpcv(
+        sample, fit_predict, settings=cpcv, trading=trading, on_split=split_done
+    )
+    trials = trial_statistics(feature_store, trading.periods_per_year)
+    gates = evaluate_gates(evaluation.path_returns, trials, thresholds, trading.periods_per_year)
+
+    final = train_stacked_ensemble(
+        matrix,
+        target,
+        times,
+        label_ends,
+        names,
+        base_factories=recipe.base_factories,
+        meta_factory=recipe.meta_factory,
+        splitter=recipe.inner_splitter,
+        parallel=recipe.parallel,
+    )
+    shap_rows = np.random.default_rng(seed).permutation(len(sample))[:SHAP_ROWS]
+    shap_rows.sort()
+    report = feature_report(
+        matrix,
+        names,
+        final.ensemble.feature_importance("gain"),
+        final.ensemble.feature_importance("shap", matrix[shap_rows]),
+    )
+    if on_progress is not None:
+        on_progress(total, total)
+    training_seconds = time.perf_counter() - started
+
+    metadata: dict[str, Any] = {
+        "kind": "stacked_ensemble",
+        "base_models": list(recipe.base_factories),
+        "parameters": dict(recipe.parameters),
+        "feature_definition_hash": feature_set.definition_hash,
+        "features": dict(feature_set.metadata),
+        "data_range": {
+            "from": pd.Timestamp(times.min()).isoformat(),
+            "until": pd.Timestamp(times.max()).isoformat(),
+            "rows": len(sample),
+            "symbols": sorted(sample["symbol"].unique().tolist()),
+        },
+        "data_hash": data_hash(sample, names),
+        "cpcv": evaluation.as_dict(),
+        "trials": {"n_trials": trials.n_trials, "sharpe_variance": trials.sharpe_variance},
+        "gates": {gate.name: _gate_dict(gate) for gate in gates},
+        "gates_passed": all(gate.passed for gate in gates),
+        "diversity": final.diversity.as_dict(),
+        "feature_report": report.as_dict(),
+        "training_seconds": training_seconds,
+        "seed": seed,
+    }
+    model = TrainedModel(
+        name=model_name,
+        estimator=final.ensemble,
+        feature_names=tuple(names),
+        metadata=metadata,
+    )
+    version = registry.register(model_name, model, metadata)
+    feature_store.save(cpcv_paths_table(model_name, version.version), path_frame(evaluation))
+    out_of_sample = sample[["symbol", "timestamp", "target", "forward_return"]].copy()
+    out_of_sample.insert(2, "probability_up", evaluation.mean_probabilities())
+    feature_store.save(OOS_PREDICTIONS_TABLE, out_of_sample.reset_index(drop=True))
+    return EnsembleTraining(
+        version=version,
+        model=model,
+        evaluation=evaluation,
+        gates=gates,
+        diversity=final.diversity,
+        features=report,
+        trials=trials,
+        training_seconds=training_seconds,
+    )
+
+
+def labelled_sample(
+    features: pd.DataFrame, names: Sequence[str], until: datetime | None
+) -> pd.DataFrame:
+    """Rows with a target whose label was known by `until`, in time then symbol order."""
+    missing = [n for n in (*names, "target", "label_end", "forward_return") if n not in features]
+    if missing:
+        raise DataError(f"feature table lacks {', '.join(missing)}: rebuild features")
+    keep = features["target"].notna() & features["label_end"].notna()
+    if until is not None:
+        cutoff = pd.Timestamp(until)
+        # A label is usable only if it was known by the cutoff: its end, not its start, decides.
+        keep &= (features["timestamp"] <= cutoff) & (features["label_end"] <= cutoff)
+    sample = features.loc[keep]
+    if sample.empty:
+        raise DataError("no labelled feature rows" + (f" on or before {until}" if until else ""))
+    return sample.sort_values(["timestamp", "symbol"], kind="stable").reset_index(drop=True)
+
+
+def data_hash(sample: pd.DataFrame, names: Sequence[str]) -> str:
+    """sha256 of the rows trained on (keys, features, target), independent of memory layout."""
+    columns = ["symbol", "timestamp", *names, "target", "label_end"]
+    hashed = pd.util.hash_pandas_object(sample[columns], index=False).to_numpy()
+    return hashlib.sha256(hashed.tobytes()).hexdigest()
+
+
+def path_frame(evaluation: CpcvEvaluation) -> pd.DataFrame:
+    """The path returns as a table: timestamp, then one column per path."""
+    frame = pd.DataFrame(
+        evaluation.path_returns.T, columns=[f"path_{p}" for p in range(evaluation.n_paths)]
+    )
+    frame.insert(0, "timestamp", pd.DatetimeIndex(evaluation.times, tz="UTC"))
+    return frame
+
+
+def _gate_dict(gate: GateResult) -> dict[str, Any]:
+    return {
+        "value": gate.value,
+        "threshold": gate.threshold,
+        "comparison": gate.comparison,
+        "passed": gate.passed,
+        "detail": gate.detail,
+    }
