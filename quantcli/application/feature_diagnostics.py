@@ -131,8 +131,9 @@ class FeatureReport:
             "warnings": list(self.warnings),
         }
 
-    def format_lines(self) -> list[str]:
-        """Console lines: a summary, the top features by SHAP, the recommendations."""
+    def format_lines(self, max_recommendations: int | None = None) -> list[str]:
+        """Console lines: a summary, the top features by SHAP, the recommendations (the first
+        `max_recommendations` of them when given)."""
         shown = self.importances[: self.top]
         width = min(max([len("feature"), *(len(entry.name) for entry in shown)]), 40)
         lines = [
@@ -150,8 +151,11 @@ class FeatureReport:
             lines.append(f"  ... {len(self.importances) - len(shown)} more feature(s)")
         lines += [f"Warning: {warning}" for warning in self.warnings]
         if self.recommendations:
+            shown_advice = self.recommendations[:max_recommendations]
             lines.append("Recommendations:")
-            lines += [f"  - {entry.message}" for entry in self.recommendations]
+            lines += [f"  - {entry.message}" for entry in shown_advice]
+            if len(self.recommendations) > len(shown_advice):
+                lines.append(f"  ... {len(self.recommendations) - len(shown_advice)} more")
         else:
             lines.append("Recommendations: none")
         return lines
@@ -323,9 +327,10 @@ def _recommend(
         for name in group.features[1:]:
             link = _link_of(name, group)
             partner = link.second if link.first == name else link.first
+            # The group itself is in the report; a long member list would drown the sentence.
             message = (
-                f"drop {name!r}: correlated with {partner!r} (rho {link.correlation:+.3f}) in "
-                f"group [{', '.join(group.features)}]; keep {group.kept!r}, the group's most "
+                f"drop {name!r}: correlated with {partner!r} (rho {link.correlation:+.3f}) in a "
+                f"group of {len(group.features)}; keep {group.kept!r}, the group's most "
                 f"important by SHAP ({share[group.kept]:.1%} vs {share[name]:.1%})"
             )
             recommendations.append(Recommendation(name, "drop", "correlated", message, group.kept))

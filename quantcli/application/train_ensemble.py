@@ -96,18 +96,21 @@ class EnsembleTraining:
 
 
 def trial_statistics(feature_store: FeatureStore, periods_per_year: float) -> TrialStatistics:
-    """From the tuning history when there is one; a single trial (DSR = PSR) otherwise."""
+    """From the tuning history when there is one (pruned trials count as tried; the Sharpe
+    spread comes from the completed ones); a single trial (DSR = PSR) otherwise."""
     try:
         trials = feature_store.load(TRIALS_TABLE)
     except DataError:
         return TrialStatistics(n_trials=1, sharpe_variance=0.0)
+    tried = max(len(trials), 1)
     if "sharpe" not in trials:
-        return TrialStatistics(n_trials=max(len(trials), 1), sharpe_variance=0.0)
+        return TrialStatistics(n_trials=tried, sharpe_variance=0.0)
     sharpes = trials["sharpe"].to_numpy(dtype=np.float64)
     sharpes = sharpes[np.isfinite(sharpes)]
     if sharpes.size < 2:
-        return TrialStatistics(n_trials=max(int(sharpes.size), 1), sharpe_variance=0.0)
-    return TrialStatistics.from_sharpe_ratios(sharpes, periods_per_year=periods_per_year)
+        return TrialStatistics(n_trials=tried, sharpe_variance=0.0)
+    spread = TrialStatistics.from_sharpe_ratios(sharpes, periods_per_year=periods_per_year)
+    return attrs.evolve(spread, n_trials=max(tried, spread.n_trials))
 
 
 def train_ensemble(
@@ -193,8 +196,8 @@ def train_ensemble(
         "feature_definition_hash": feature_set.definition_hash,
         "features": dict(feature_set.metadata),
         "data_range": {
-            "from": pd.Timestamp(times.min()).isoformat(),
-            "until": pd.Timestamp(times.max()).isoformat(),
+            "from": pd.Timestamp(times.min(), tz="UTC").isoformat(),
+            "until": pd.Timestamp(times.max(), tz="UTC").isoformat(),
             "rows": len(sample),
             "symbols": sorted(sample["symbol"].unique().tolist()),
         },

@@ -18,6 +18,7 @@ from quantcli.adapters.ml import (
     FileModelStore,
     LightGbmEstimator,
     LogisticMetaLearner,
+    RidgeLogitMetaLearner,
     XgboostEstimator,
 )
 from quantcli.adapters.reporting import HtmlReportWriter
@@ -175,6 +176,9 @@ class Container(containers.DeclarativeContainer):
     )
     meta_learner = providers.Factory(
         LogisticMetaLearner, seed=providers.Callable(lambda s: s.quantcli.seed, settings)
+    )
+    ridge_meta_learner = providers.Factory(
+        RidgeLogitMetaLearner, seed=providers.Callable(lambda s: s.quantcli.seed, settings)
     )
 
     feature_spec = providers.Callable(build_feature_spec, settings)

@@ -13,7 +13,14 @@ from quantcli.entrypoints.cli.app_context import AppContext
 from quantcli.entrypoints.cli.data_commands import data
 from quantcli.entrypoints.cli.model_commands import models
 from quantcli.entrypoints.cli.quickstart_command import quickstart
-from quantcli.entrypoints.cli.research_commands import backtest, features, signals, train
+from quantcli.entrypoints.cli.research_commands import (
+    backtest,
+    features,
+    signals,
+    train,
+    tune,
+    validate,
+)
 from quantcli.entrypoints.cli.trading_commands import paper, positions
 
 EXIT_ERROR = 1
@@ -50,5 +57,17 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
         ctx.obj = AppContext(config_path=config_path)
 
 
-for command in (data, features, train, models, backtest, signals, paper, positions, quickstart):
+for command in (
+    data,
+    features,
+    train,
+    tune,
+    validate,
+    models,
+    backtest,
+    signals,
+    paper,
+    positions,
+    quickstart,
+):
     cli.add_command(command)

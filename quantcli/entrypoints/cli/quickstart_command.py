@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import attrs
 import click
 import pandas as pd
 
@@ -45,7 +46,13 @@ def quickstart(
     click.echo("[3/7] Features (Rust kernels)")
     workflows.features(container, symbols)
 
-    click.echo("[4/7] Train")
+    quick = app.settings.models.quickstart
+    click.echo(
+        "[4/7] Train: stacked ensemble, combinatorial purged CV, validation gates "
+        f"(quickstart profile: {quick.cpcv_folds} CPCV folds, {quick.inner_folds} inner folds, "
+        f"{quick.boosting_rounds} rounds; `quantcli train` uses the full models.yaml)"
+    )
+    container.settings.override(attrs.evolve(app.settings, models=app.settings.models.quick()))
     window = workflows.paper_window(container, paper_settings.days, symbols)
     # Hold the paper-trading window out of training so paper results stay out of sample.
     until = (window["timestamp"].min() - pd.Timedelta(seconds=1)).to_pydatetime()

@@ -8,7 +8,12 @@ from pathlib import Path
 import click
 
 from quantcli.application.rule_strategies import SmaCrossStrategy, WeightsStrategy
-from quantcli.entrypoints.cli import backtest_workflows, feature_check, workflows
+from quantcli.entrypoints.cli import (
+    backtest_workflows,
+    feature_check,
+    training_workflows,
+    workflows,
+)
 from quantcli.entrypoints.cli.app_context import AppContext
 from quantcli.entrypoints.cli.dates import UTC_DATE
 from quantcli.entrypoints.cli.strategy_options import (
@@ -41,8 +46,29 @@ features.add_command(feature_check.check)
 @click.option("--until", type=UTC_DATE, help="Train only on labels known by this date (UTC).")
 @click.pass_obj
 def train(app: AppContext, until: datetime | None) -> None:
-    """Train the LightGBM direction model on purged, embargoed walk-forward splits."""
+    """Train the stacked ensemble (models.yaml `ensemble`), judge it by combinatorial purged CV
+    and the gates, and register it as a new model version with its audit trail."""
     workflows.train(app.container, until)
+
+
+@click.command()
+@click.option("--trials", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--timeout", type=click.FloatRange(min=1), help="Stop starting trials after S s.")
+@click.pass_obj
+def tune(app: AppContext, trials: int, timeout: float | None) -> None:
+    """Tune the ensemble's hyperparameters with Optuna; each trial is scored by the mean CPCV
+    path Sharpe (pruned early on its running AUC) and recorded for the deflated Sharpe ratio."""
+    training_workflows.tune(app.container, trials, timeout)
+
+
+@click.command()
+@click.argument("model", default=training_workflows.MODEL_NAME)
+@click.option("--version", type=int, default=None, help="Default: production, else the latest.")
+@click.pass_obj
+def validate(app: AppContext, model: str, version: int | None) -> None:
+    """Print each gate (PSR, DSR, MinTRL, Sharpe, drawdown) of MODEL with its value and threshold;
+    exit 1 when any fails."""
+    training_workflows.validate(app.container, model, version)
 
 
 @click.command()

@@ -16,21 +16,17 @@ from quantcli.application.bar_replay import FrameBarReplay
 from quantcli.application.build_features import (
     FEATURES_TABLE,
     build_features,
-    stored_definition_hash,
 )
 from quantcli.application.generate_signals import PrecomputedSignalSource, generate_signals
 from quantcli.application.ingest_market_data import IngestSummary, ingest_market_data
 from quantcli.application.ports import MarketDataSource, TrainedModel
 from quantcli.application.run_trading_session import SessionSummary, TradingSession
-from quantcli.application.train_model import (
-    DEFAULT_MODEL_NAME,
-    TrainingResult,
-    train_direction_model,
-)
+from quantcli.application.train_ensemble import EnsembleTraining
 from quantcli.domain.errors import DataError
 from quantcli.domain.positions import Portfolio
 from quantcli.domain.signals import Signal
 from quantcli.domain.trading_types import to_decimal
+from quantcli.entrypoints.cli import training_workflows
 from quantcli.entrypoints.cli.output import progress, table
 from quantcli.entrypoints.container import Container
 
@@ -64,40 +60,12 @@ def features(container: Container, symbols: Sequence[str] | None = None) -> pd.D
     return table_
 
 
-def train(container: Container, until: datetime | None = None) -> TrainingResult:
-    feature_table = container.feature_store().load(FEATURES_TABLE)
-    built_with = stored_definition_hash(container.feature_store())
-    if built_with is not None and built_with != container.feature_spec().definition_hash:
-        raise DataError(
-            f"the feature table was built with definition hash {built_with[:12]}, the "
-            f"configuration now gives {container.feature_spec().definition_hash[:12]}: "
-            "run `quantcli features build` again"
-        )
-    splitter = container.splitter()
-    with progress("Training LightGBM (purged walk-forward)", splitter.n_splits + 1) as advance:
-        result = train_direction_model(
-            feature_table,
-            spec=container.feature_spec(),
-            splitter=splitter,
-            estimator_factory=container.estimator,
-            model_store=container.model_store(),
-            feature_store=container.feature_store(),
-            model_name=DEFAULT_MODEL_NAME,
-            until=until,
-            on_progress=advance,
-        )
-    folds = ", ".join(f"{accuracy:.3f}" for accuracy in result.fold_accuracies)
-    click.echo(
-        f"Model {result.model.name}: {result.training_rows:,} labelled rows, trained until "
-        f"{result.model.metadata['trained_until'][:10]}\n"
-        f"  out-of-sample accuracy {result.oos_accuracy:.4f}, AUC {result.oos_auc:.4f} "
-        f"(folds: {folds})"
-    )
-    return result
+def train(container: Container, until: datetime | None = None) -> EnsembleTraining:
+    return training_workflows.train(container, until)
 
 
 def load_model(container: Container) -> TrainedModel:
-    return container.model_store().load(DEFAULT_MODEL_NAME)
+    return training_workflows.load_model(container)
 
 
 def signals(container: Container, as_of: datetime | None = None) -> list[Signal]:
@@ -137,10 +105,11 @@ def paper(
     window = paper_window(container, days, symbols)
     model = load_model(container)
     start = window["timestamp"].min()
-    if pd.Timestamp(model.metadata["trained_until"]) >= start:
+    until = training_workflows.trained_until(model)
+    if pd.Timestamp(until) >= start:
         click.echo(
             f"Warning: model {model.name} was trained on data until "
-            f"{model.metadata['trained_until'][:10]}, inside the paper window: results are "
+            f"{until[:10]}, inside the paper window: results are "
             "in-sample.",
             err=True,
         )

@@ -335,6 +335,15 @@ class GateSettings:
 
 
 @attrs.frozen
+class QuickResearchSettings:
+    """Lighter training for `quantcli quickstart`: the same pipeline, fewer fits."""
+
+    cpcv_folds: int = attrs.field(default=5, validator=_check(lambda v: v >= 3, "is below 3"))
+    inner_folds: int = attrs.field(default=2, validator=_check(lambda v: v >= 2, "is below 2"))
+    boosting_rounds: int = attrs.field(default=60, validator=positive)
+
+
+@attrs.frozen
 class RegistrySettings:
     """The versioned model registry."""
 
@@ -354,6 +363,19 @@ class ModelsSettings:
     cpcv: CrossValidationSettings = CrossValidationSettings()
     ensemble: EnsembleSettings = EnsembleSettings()
     gates: GateSettings = GateSettings()
+    quickstart: QuickResearchSettings = QuickResearchSettings()
+
+    def quick(self) -> ModelsSettings:
+        """These settings with `quickstart`'s lighter CPCV, inner folds and boosting rounds."""
+        quick = self.quickstart
+        return attrs.evolve(
+            self,
+            cpcv=attrs.evolve(self.cpcv, n_folds=quick.cpcv_folds),
+            ensemble=attrs.evolve(self.ensemble, inner_folds=quick.inner_folds),
+            lightgbm=attrs.evolve(self.lightgbm, num_boost_round=quick.boosting_rounds),
+            xgboost=attrs.evolve(self.xgboost, num_boost_round=quick.boosting_rounds),
+            catboost=attrs.evolve(self.catboost, iterations=quick.boosting_rounds),
+        )
 
 
 # --- risk.yaml --------------------------------------------------------------------------------
