@@ -17,7 +17,6 @@ from quantcli.entrypoints.cli import training_workflows, workflows
 from quantcli.entrypoints.container import build_container
 from quantcli.entrypoints.settings import load_settings
 
-
 SYMBOLS = 12
 DAYS = 1512  # six years of business days
 

@@ -78,7 +78,8 @@ def test_every_trial_is_recorded_and_the_best_is_returned_nested(fakes: ModuleTy
     store = fakes.FakeFeatureStore()
     result, seen = tune(fakes, store, n_trials=8)
 
-    assert len(seen) == 8 and len(result.trials) == 8
+    assert len(seen) == 8
+    assert len(result.trials) == 8
     assert set(result.trials["state"]) <= {"complete", "pruned"}
     complete = result.trials[result.trials["state"] == "complete"]
     assert np.isfinite(complete["sharpe"]).all()
