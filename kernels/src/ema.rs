@@ -24,7 +24,7 @@ pub fn ema(values: &[f64], period: usize, out: &mut [f64]) -> Result<(), KernelE
     let keep = 1.0 - alpha;
     // TA-Lib writes `(x - level) * alpha + level`; this form differs by an ulp or so but takes
     // `x * alpha` off the loop-carried chain, and `smooth` shortens the chain four-fold.
-    smooth_large(
+    smooth_series(
         level,
         keep,
         alpha,
@@ -38,56 +38,6 @@ avx2_dispatch! {
     /// `smooth`, with AVX2 where the CPU has it.
     fn smooth_series(level: f64, keep: f64, weight: f64, inputs: &[f64], out: &mut [f64]) -> f64
         = smooth
-}
-
-/// Outputs longer than this go around the cache (streaming stores): nothing reads them back soon,
-/// and a store that skips the read-for-ownership of its line saves a third of the memory traffic.
-const STREAM_FROM: usize = 1 << 21;
-
-/// `smooth_series`, with streaming stores for outputs too large for the cache (same bits).
-fn smooth_large(level: f64, keep: f64, weight: f64, inputs: &[f64], out: &mut [f64]) -> f64 {
-    #[cfg(target_arch = "x86_64")]
-    if out.len() >= STREAM_FROM && std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        return unsafe { smooth_streaming(level, keep, weight, inputs, out) };
-    }
-    smooth_series(level, keep, weight, inputs, out)
-}
-
-/// `smooth` with each group of four outputs written by one aligned streaming store.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn smooth_streaming(
-    mut level: f64,
-    keep: f64,
-    weight: f64,
-    inputs: &[f64],
-    out: &mut [f64],
-) -> f64 {
-    use std::arch::x86_64::{_mm256_set_pd, _mm256_stream_pd, _mm_sfence};
-    // Scalar steps until the output is 32-byte aligned, then groups of four, then the rest.
-    let head = out.as_ptr().align_offset(32).min(out.len());
-    level = smooth(level, keep, weight, &inputs[..head], &mut out[..head]);
-    let (keep2, keep3) = (keep * keep, keep * keep * keep);
-    let keep4 = keep2 * keep2;
-    let body = (out.len() - head) / 4 * 4;
-    let (xs, slots) = (&inputs[head..head + body], &mut out[head..head + body]);
-    for (x, o) in xs.chunks_exact(4).zip(slots.chunks_exact_mut(4)) {
-        // The same operations, in the same order, as `smooth`.
-        let a1 = x[0] * weight;
-        let a2 = a1 * keep + x[1] * weight;
-        let a3 = a2 * keep + x[2] * weight;
-        let a4 = a3 * keep + x[3] * weight;
-        let (o0, o1, o2) = (level * keep + a1, level * keep2 + a2, level * keep3 + a3);
-        level = level * keep4 + a4;
-        // SAFETY: `o` is four in-bounds values starting at a 32-byte boundary (`head` aligned
-        // the first group and every group is 32 bytes long).
-        unsafe { _mm256_stream_pd(o.as_mut_ptr(), _mm256_set_pd(level, o2, o1, o0)) };
-    }
-    // Streaming stores are weakly ordered: fence them before anyone reads the output.
-    _mm_sfence();
-    let tail = head + body;
-    smooth(level, keep, weight, &inputs[tail..], &mut out[tail..])
 }
 
 /// Writes `level = level·keep + x·weight` for each `x` of `inputs` to `out`; returns the last level.

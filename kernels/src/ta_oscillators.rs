@@ -225,7 +225,9 @@ pub fn mom(values: &[f64], period: usize, out: &mut [f64]) -> Result<(), KernelE
     check_period("period", period, 1, values.len())?;
     let (head, rest) = out.split_at_mut(period);
     head.fill(f64::NAN);
-    crate::series::stream_differences(rest, &values[period..], values);
+    for ((slot, &now), &base) in rest.iter_mut().zip(&values[period..]).zip(values) {
+        *slot = now - base;
+    }
     Ok(())
 }
 
