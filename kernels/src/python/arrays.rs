@@ -13,16 +13,16 @@ use pyo3::prelude::*;
 use super::contiguous;
 use crate::error::KernelError;
 
-/// Asks Linux to map every page of a fresh output buffer at once (`MADV_POPULATE_WRITE`): one
-/// system call instead of one page fault per 4 KiB page as the kernel first writes it, which at
-/// 10^6 points costs more than the indicator itself. Best effort: any failure (an older Linux, a
-/// small buffer) leaves the pages to be faulted in as usual.
-fn populate(slots: &mut [f64]) {
+/// Asks Linux to map the pages of `bytes` bytes at `start` (`MADV_POPULATE_WRITE`), `step` bytes
+/// per system call: one call maps many pages instead of one page fault per 4 KiB page as a kernel
+/// first writes them. Best effort: any failure (an older Linux, a small buffer) leaves the pages
+/// to be faulted in as usual. Populating writable pages changes no byte of them, so it is safe
+/// while another thread writes the same buffer.
+fn populate(start: usize, bytes: usize, step: usize) {
     #[cfg(target_os = "linux")]
     {
         const MADV_POPULATE_WRITE: std::ffi::c_int = 23;
         const PAGE: usize = 4096;
-        const WORTH_IT: usize = 1 << 20;
         unsafe extern "C" {
             fn madvise(
                 addr: *mut std::ffi::c_void,
@@ -30,24 +30,28 @@ fn populate(slots: &mut [f64]) {
                 advice: std::ffi::c_int,
             ) -> std::ffi::c_int;
         }
-        let (start, bytes) = (slots.as_mut_ptr() as usize, std::mem::size_of_val(slots));
         let first = start.next_multiple_of(PAGE);
         let end = (start + bytes) / PAGE * PAGE;
-        if end > first && end - first >= WORTH_IT {
-            // SAFETY: the range lies inside `slots`, which this thread borrows mutably; populating
-            // writable pages changes no byte of them.
-            unsafe {
-                madvise(
-                    first as *mut std::ffi::c_void,
-                    end - first,
-                    MADV_POPULATE_WRITE,
-                )
-            };
+        let mut at = first;
+        while at < end {
+            let stop = (at + step).min(end);
+            // SAFETY: the range lies inside a buffer the caller owns for the whole call; the
+            // advice only maps pages and changes no byte.
+            unsafe { madvise(at as *mut std::ffi::c_void, stop - at, MADV_POPULATE_WRITE) };
+            at = stop;
         }
     }
     #[cfg(not(target_os = "linux"))]
-    let _ = slots;
+    let _ = (start, bytes, step);
 }
+
+/// Output bytes from which a fresh buffer is always newly mapped memory (above glibc's largest
+/// mmap threshold, so every call faults its pages in anew).
+const ALWAYS_FRESH: usize = 32 << 20;
+/// Bytes per populate call when mapping ahead of a kernel: small enough to stay ahead of it.
+const AHEAD_STEP: usize = 2 << 20;
+/// Below this, mapping a buffer costs less than the system call.
+const WORTH_IT: usize = 1 << 20;
 
 /// Runs `work` on the outputs, freshly allocated and not yet written, with the GIL released.
 fn fill<'py, D: Dimension, const O: usize>(
@@ -63,16 +67,35 @@ fn fill<'py, D: Dimension, const O: usize>(
             .map_err(|e| PyValueError::new_err(format!("output: {e}")))?;
         views.push(view);
     }
-    let mut views: [&mut [f64]; O] = views
+    let views: [&mut [f64]; O] = views
         .try_into()
         .map_err(|_| PyValueError::new_err("output count"))?;
+    let regions: Vec<(usize, usize)> = views
+        .iter()
+        .map(|view| (view.as_ptr() as usize, std::mem::size_of_val(*view)))
+        .collect();
+    let total: usize = regions.iter().map(|&(_, bytes)| bytes).sum();
     py.detach(|| {
+        if total >= ALWAYS_FRESH && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+        {
+            // Newly mapped pages are zeroed by the OS on first write. Another thread maps them
+            // a few MiB ahead of the kernel, so the zeroing runs on another core while the
+            // kernel computes (EMA at 1e7 points: 14.1 -> 11.5 ms).
+            return std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    for &(start, bytes) in &regions {
+                        populate(start, bytes, AHEAD_STEP);
+                    }
+                });
+                work(views)
+            });
+        }
         // One output of 10^6 points comes back from malloc's free list already mapped, and
         // populating it would only walk its page table; several outputs together exceed
         // glibc's trim threshold, go back to the OS on free and fault in anew on every call.
         if O >= 2 {
-            for view in views.iter_mut() {
-                populate(view);
+            for &(start, bytes) in regions.iter().filter(|&&(_, bytes)| bytes >= WORTH_IT) {
+                populate(start, bytes, bytes);
             }
         }
         work(views)
