@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from decimal import Decimal
 
@@ -72,6 +73,10 @@ class Order:
     broker_order_id: str | None = None
     reject_reason: str | None = None
     updated_at: datetime | None = None
+    account: str | None = None
+    # The client order id this order replaces (cancel-then-new); None for an original order.
+    replaces: str | None = None
+    cancel_reason: str | None = None
     # Exact Σ price × quantity of the fills so far. average_fill_price is a rounded quotient;
     # re-deriving the notional from it on each fill would let the rounding accumulate. Left out
     # of equality so an order rebuilt from (filled_quantity, average_fill_price) compares equal.
@@ -117,8 +122,10 @@ class Order:
         if broker_order_id is not None:
             self.broker_order_id = broker_order_id
 
-    def cancel(self, at: datetime | None = None) -> None:
+    def cancel(self, at: datetime | None = None, reason: str | None = None) -> None:
         self._move_to(OrderStatus.CANCELLED, at)
+        if reason is not None:
+            self.cancel_reason = reason
 
     def reject(self, reason: str, at: datetime | None = None) -> None:
         self._move_to(OrderStatus.REJECTED, at)
@@ -147,3 +154,54 @@ class Order:
         self.filled_notional += fill.price * fill.quantity
         self.average_fill_price = self.filled_notional / new_filled
         self.filled_quantity = new_filled
+
+    def amend(
+        self,
+        at: datetime,
+        quantity: Decimal | None = None,
+        limit_price: Decimal | None = None,
+        stop_price: Decimal | None = None,
+    ) -> None:
+        """Change an open order in place (a broker-side modify); None keeps a value."""
+        if self.status.is_terminal:
+            raise IllegalOrderTransition(
+                f"order {self.client_order_id}: cannot amend a {self.status.value} order"
+            )
+        new_quantity = self.quantity if quantity is None else quantity
+        if new_quantity <= self.filled_quantity:
+            raise ExecutionError(
+                f"order {self.client_order_id}: new quantity {new_quantity} must exceed the "
+                f"{self.filled_quantity} already filled; cancel the order instead"
+            )
+        before = (self.quantity, self.limit_price, self.stop_price)
+        self.quantity = new_quantity
+        self.limit_price = self.limit_price if limit_price is None else limit_price
+        self.stop_price = self.stop_price if stop_price is None else stop_price
+        try:
+            _check_prices(self)
+        except ExecutionError:
+            self.quantity, self.limit_price, self.stop_price = before
+            raise
+        self.updated_at = require_utc(at, f"order {self.client_order_id} amendment")
+
+
+class ReplaceMethod(enum.Enum):
+    """How a replace reached the broker: modified in place, or cancelled and sent anew."""
+
+    MODIFY = "MODIFY"
+    CANCEL_REPLACE = "CANCEL_REPLACE"
+
+
+@attrs.frozen
+class OrderAmendment:
+    """A replace asked of a working order, as the ledger records it; None keeps a value."""
+
+    client_order_id: str
+    sequence: int
+    method: ReplaceMethod
+    requested_at: datetime
+    quantity: Decimal | None = None
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    # With CANCEL_REPLACE: the new order that takes over once the cancel is confirmed.
+    replacement_id: str | None = None

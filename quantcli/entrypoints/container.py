@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dependency_injector import containers, providers
 
-from quantcli.adapters.brokers import SimulatedBroker
+from quantcli.adapters.calendars import ExchangeTradingCalendar
 from quantcli.adapters.data import BarFileSource, SyntheticMarket
 from quantcli.adapters.ml import (
     CatboostEstimator,
@@ -26,6 +26,7 @@ from quantcli.adapters.storage import (
     ParquetFeatureStore,
     SqliteBarStore,
     SqliteDatabase,
+    SqliteKillSwitchStore,
     SqliteLedger,
 )
 from quantcli.application.ensemble import StackedEnsemble
@@ -33,6 +34,11 @@ from quantcli.application.feature_spec import FeatureSpec
 from quantcli.application.purged_splits import PurgedWalkForward
 from quantcli.application.strategy import ThresholdStrategy
 from quantcli.entrypoints.settings import Settings
+from quantcli.entrypoints.trading_providers import (
+    build_kill_switch_policy,
+    build_live_broker,
+    build_paper_broker,
+)
 
 
 def build_feature_spec(settings: Settings) -> FeatureSpec:
@@ -148,11 +154,18 @@ class Container(containers.DeclarativeContainer):
         BarFileSource, timezone=providers.Callable(lambda s: s.data_sources.file.timezone, settings)
     )
 
-    broker = providers.Singleton(
-        SimulatedBroker,
-        commission=providers.Callable(lambda s: s.backtest.commission.to_schedule(), settings),
-        slippage=providers.Callable(lambda s: s.backtest.to_slippage_model(), settings),
+    # Paper trading: `broker(account=...)` is the simulated broker with the backtest's fill
+    # model and the account's durable book. `live_broker` is what `quantcli live` uses
+    # (trading.broker decides).
+    broker = providers.Factory(build_paper_broker, settings)
+    live_broker = providers.Singleton(build_live_broker, settings)
+    kill_switch_store = providers.Singleton(SqliteKillSwitchStore, database)
+    trading_calendar = providers.Singleton(
+        ExchangeTradingCalendar, providers.Callable(lambda s: s.trading.calendar, settings)
     )
+    # Loss limits are a parameter of the policy: risk.yaml's loss_limits plug in here.
+    kill_switch_policy = providers.Callable(build_kill_switch_policy, settings)
+    sizing_policy = providers.Callable(lambda s: s.risk.sizing.to_policy(), settings)
     estimator = providers.Factory(
         LightGbmEstimator,
         params=providers.Callable(lightgbm_params, settings),

@@ -1,57 +1,36 @@
-"""The Ledger port on SQLite: orders, fills and portfolio snapshots, exact to the last digit."""
+"""The Ledger port on SQLite: orders, fills, replace requests, portfolio snapshots and equity,
+exact to the last digit."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, TypeVar
+from decimal import Decimal
 
 from quantcli.adapters.storage.sqlite_codecs import (
     datetime_to_ns,
     decimal_to_text,
     ns_to_datetime,
-    optional_datetime,
-    optional_decimal,
-    optional_ns,
-    optional_text,
     text_to_decimal,
 )
 from quantcli.adapters.storage.sqlite_database import Row, SqliteDatabase
-from quantcli.domain.errors import QuantCLIError, StorageError, ValidationError
+from quantcli.adapters.storage.sqlite_ledger_rows import (
+    AMENDMENT_COLUMNS,
+    FILL_COLUMNS,
+    ORDER_COLUMNS,
+    amendment_from_row,
+    amendment_row,
+    fill_from_row,
+    fill_row,
+    order_from_row,
+    order_row,
+)
+from quantcli.domain.errors import StorageError, ValidationError
 from quantcli.domain.fills import Fill
-from quantcli.domain.orders import Order
+from quantcli.domain.loss_limits import EquityPoint
+from quantcli.domain.orders import Order, OrderAmendment
 from quantcli.domain.positions import Portfolio, Position
-from quantcli.domain.trading_types import OrderSide, OrderStatus, OrderType, TimeInForce
-
-_ORDER_COLUMNS = (
-    "client_order_id",
-    "symbol",
-    "side",
-    "quantity",
-    "created_at",
-    "order_type",
-    "time_in_force",
-    "limit_price",
-    "stop_price",
-    "status",
-    "filled_quantity",
-    "average_fill_price",
-    "filled_notional",
-    "broker_order_id",
-    "reject_reason",
-    "updated_at",
-)
-_FILL_COLUMNS = (
-    "fill_id",
-    "client_order_id",
-    "symbol",
-    "side",
-    "quantity",
-    "price",
-    "commission",
-    "ts",
-)
+from quantcli.domain.trading_types import OrderStatus
 
 
 def _upsert_sql(table: str, columns: tuple[str, ...], key: str) -> str:
@@ -62,12 +41,17 @@ def _upsert_sql(table: str, columns: tuple[str, ...], key: str) -> str:
     )
 
 
-_T = TypeVar("_T")
-
-_UPSERT_ORDER = _upsert_sql("orders", _ORDER_COLUMNS, "client_order_id")
-_SELECT_ORDERS = f"SELECT {', '.join(_ORDER_COLUMNS)} FROM orders"
-_INSERT_FILL = f"INSERT INTO fills ({', '.join(_FILL_COLUMNS)}) VALUES ({', '.join('?' * 8)})"
-_SELECT_FILLS = f"SELECT {', '.join(_FILL_COLUMNS)} FROM fills"
+_UPSERT_ORDER = _upsert_sql("orders", ORDER_COLUMNS, "client_order_id")
+_SELECT_ORDERS = f"SELECT {', '.join(ORDER_COLUMNS)} FROM orders"
+_INSERT_FILL = (
+    f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) VALUES ({', '.join('?' * len(FILL_COLUMNS))})"
+)
+_SELECT_FILLS = f"SELECT {', '.join(f'fills.{c}' for c in FILL_COLUMNS)} FROM fills"
+_INSERT_AMENDMENT = (
+    f"INSERT INTO order_amendments ({', '.join(AMENDMENT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(AMENDMENT_COLUMNS))})"
+)
+_SELECT_AMENDMENTS = f"SELECT {', '.join(AMENDMENT_COLUMNS)} FROM order_amendments"
 
 
 class SqliteLedger:
@@ -84,13 +68,29 @@ class SqliteLedger:
 
     def save_order(self, order: Order) -> None:
         """Insert or update by client_order_id."""
-        row = _order_row(order)
+        row = order_row(order)
         with self._db.transaction():
             self._db.execute(_UPSERT_ORDER, row, what=f"save order {order.client_order_id}")
 
-    def orders(self, status: OrderStatus | None = None) -> list[Order]:
-        """Saved orders (only those in `status` when given), oldest first."""
-        where, parameters = ("", ()) if status is None else (" WHERE status = ?", (status.value,))
+    def order(self, client_order_id: str) -> Order | None:
+        """One order by its client order id, or None."""
+        row = self._db.fetch_one(
+            f"{_SELECT_ORDERS} WHERE client_order_id = ?",
+            (client_order_id,),
+            what=f"read order {client_order_id}",
+        )
+        return None if row is None else self._order_from_row(row)
+
+    def orders(self, status: OrderStatus | None = None, account: str | None = None) -> list[Order]:
+        """Saved orders (only those in `status`, of `account`, when given), oldest first."""
+        clauses, parameters = [], []
+        if status is not None:
+            clauses.append("status = ?")
+            parameters.append(status.value)
+        if account is not None:
+            clauses.append("account = ?")
+            parameters.append(account)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self._db.fetch_all(
             f"{_SELECT_ORDERS}{where} ORDER BY created_at, client_order_id",
             parameters,
@@ -99,43 +99,35 @@ class SqliteLedger:
         return [self._order_from_row(row) for row in rows]
 
     def _order_from_row(self, row: Row) -> Order:
-        values = dict(zip(_ORDER_COLUMNS, row, strict=True))
-        order_id = values["client_order_id"]
-        what = f"database {self._db.path}: order {order_id}"
-        # Built directly with its stored status: replaying transitions would need its fills.
-        return _rebuild(
-            what,
-            lambda: Order(
-                client_order_id=order_id,
-                symbol=values["symbol"],
-                side=OrderSide(values["side"]),
-                quantity=text_to_decimal(values["quantity"], f"{what} quantity"),
-                created_at=ns_to_datetime(values["created_at"]),
-                order_type=OrderType(values["order_type"]),
-                time_in_force=TimeInForce(values["time_in_force"]),
-                limit_price=optional_decimal(values["limit_price"], f"{what} limit_price"),
-                stop_price=optional_decimal(values["stop_price"], f"{what} stop_price"),
-                status=OrderStatus(values["status"]),
-                filled_quantity=text_to_decimal(
-                    values["filled_quantity"], f"{what} filled_quantity"
-                ),
-                average_fill_price=optional_decimal(
-                    values["average_fill_price"], f"{what} average_fill_price"
-                ),
-                filled_notional=text_to_decimal(
-                    values["filled_notional"], f"{what} filled_notional"
-                ),
-                broker_order_id=values["broker_order_id"],
-                reject_reason=values["reject_reason"],
-                updated_at=optional_datetime(values["updated_at"]),
-            ),
+        return order_from_row(row, str(self._db.path))
+
+    # -- replace requests -----------------------------------------------------------------
+
+    def save_amendment(self, amendment: OrderAmendment) -> None:
+        """Record a replace request; the same (order, sequence) twice is an error."""
+        what = f"save amendment {amendment.sequence} of order {amendment.client_order_id}"
+        with self._db.transaction():
+            self._db.execute(_INSERT_AMENDMENT, amendment_row(amendment), what=what)
+
+    def amendments(self, client_order_id: str | None = None) -> list[OrderAmendment]:
+        """Replace requests (of one order when given), in the order they were made."""
+        where, parameters = (
+            ("", ())
+            if client_order_id is None
+            else (" WHERE client_order_id = ?", (client_order_id,))
         )
+        rows = self._db.fetch_all(
+            f"{_SELECT_AMENDMENTS}{where} ORDER BY requested_at, client_order_id, sequence",
+            parameters,
+            what="read order amendments",
+        )
+        return [amendment_from_row(row, str(self._db.path)) for row in rows]
 
     # -- fills ----------------------------------------------------------------------------
 
     def save_fill(self, fill: Fill) -> None:
         """Insert by fill_id; the same fill again is a no-op, a different one is an error."""
-        row = _fill_row(fill)
+        row = fill_row(fill)
         with self._db.transaction():
             stored = self._db.fetch_one(
                 f"{_SELECT_FILLS} WHERE fill_id = ?", (fill.fill_id,), what="look up a fill"
@@ -161,27 +153,21 @@ class SqliteLedger:
                 )
             self._db.execute(_INSERT_FILL, row, what=f"save fill {fill.fill_id}")
 
-    def fills(self) -> list[Fill]:
-        """Every saved fill in time order (ties by fill_id)."""
-        rows = self._db.fetch_all(f"{_SELECT_FILLS} ORDER BY ts, fill_id", what="read fills")
+    def fills(self, account: str | None = None) -> list[Fill]:
+        """Saved fills (of `account`'s orders when given) in time order, ties by fill_id."""
+        if account is None:
+            sql, parameters = f"{_SELECT_FILLS} ORDER BY fills.ts, fills.fill_id", ()
+        else:
+            sql = (
+                f"{_SELECT_FILLS} JOIN orders USING (client_order_id) "
+                "WHERE orders.account = ? ORDER BY fills.ts, fills.fill_id"
+            )
+            parameters = (account,)
+        rows = self._db.fetch_all(sql, parameters, what="read fills")
         return [self._fill_from_row(row) for row in rows]
 
     def _fill_from_row(self, row: Row) -> Fill:
-        values = dict(zip(_FILL_COLUMNS, row, strict=True))
-        what = f"database {self._db.path}: fill {values['fill_id']}"
-        return _rebuild(
-            what,
-            lambda: Fill(
-                fill_id=values["fill_id"],
-                client_order_id=values["client_order_id"],
-                symbol=values["symbol"],
-                side=OrderSide(values["side"]),
-                quantity=text_to_decimal(values["quantity"], f"{what} quantity"),
-                price=text_to_decimal(values["price"], f"{what} price"),
-                commission=text_to_decimal(values["commission"], f"{what} commission"),
-                timestamp=ns_to_datetime(values["ts"]),
-            ),
-        )
+        return fill_from_row(row, str(self._db.path))
 
     # -- portfolio ------------------------------------------------------------------------
 
@@ -259,56 +245,80 @@ class SqliteLedger:
         )
         return None if row is None else ns_to_datetime(row[0])
 
+    # -- accounts and equity --------------------------------------------------------------
 
-def _rebuild(what: str, build: Callable[[], _T]) -> _T:
-    """Run `build`; a stored row the domain refuses is reported as corrupt storage."""
-    try:
-        return build()
-    except StorageError:
-        raise
-    except (ValueError, QuantCLIError) as exc:
-        raise StorageError(f"{what}: stored row is invalid ({exc})") from exc
+    def open_account(self, account: str, opening_cash: Decimal, at: datetime) -> Decimal:
+        """Record the account's opening cash the first time; returns the recorded amount."""
+        _check_account(account)
+        what = f"account {account}"
+        with self._db.transaction():
+            self._db.execute(
+                "INSERT INTO accounts (account, opening_cash, opened_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (account) DO NOTHING",
+                (
+                    account,
+                    decimal_to_text(opening_cash, f"{what} opening_cash"),
+                    datetime_to_ns(at, f"{what} opened_at"),
+                ),
+                what=f"open {what}",
+            )
+            row = self._db.fetch_one(
+                "SELECT opening_cash FROM accounts WHERE account = ?",
+                (account,),
+                what=f"read {what}",
+            )
+        assert row is not None
+        return text_to_decimal(row[0], f"database {self._db.path}: {what} opening_cash")
+
+    def opening_cash(self, account: str) -> Decimal | None:
+        _check_account(account)
+        row = self._db.fetch_one(
+            "SELECT opening_cash FROM accounts WHERE account = ?",
+            (account,),
+            what=f"read account {account}",
+        )
+        what = f"database {self._db.path}: account {account} opening_cash"
+        return None if row is None else text_to_decimal(row[0], what)
+
+    def accounts(self) -> list[str]:
+        """Every account that ever traded, by name."""
+        rows = self._db.fetch_all(
+            "SELECT account FROM accounts UNION SELECT account FROM portfolios ORDER BY 1",
+            what="read accounts",
+        )
+        return [str(row[0]) for row in rows]
+
+    def save_equity(self, account: str, point: EquityPoint) -> None:
+        """Insert or replace the account's equity at point.timestamp."""
+        _check_account(account)
+        what = f"equity of {account}"
+        with self._db.transaction():
+            self._db.execute(
+                "INSERT INTO equity_history (account, ts, equity) VALUES (?, ?, ?) "
+                "ON CONFLICT (account, ts) DO UPDATE SET equity = excluded.equity",
+                (
+                    account,
+                    datetime_to_ns(point.timestamp, f"{what} timestamp"),
+                    decimal_to_text(point.equity, what),
+                ),
+                what=f"save {what}",
+            )
+
+    def equity_history(self, account: str) -> list[EquityPoint]:
+        """The account's equity at every bar, oldest first."""
+        _check_account(account)
+        rows = self._db.fetch_all(
+            "SELECT ts, equity FROM equity_history WHERE account = ? ORDER BY ts",
+            (account,),
+            what=f"read equity of {account}",
+        )
+        what = f"database {self._db.path}: equity of {account}"
+        return [EquityPoint(ns_to_datetime(ts), text_to_decimal(e, what)) for ts, e in rows]
 
 
 def _check_account(account: str) -> None:
     if not isinstance(account, str) or not account.strip():
         raise ValidationError(f"account {account!r}: expected a non-empty name")
-
-
-def _order_row(order: Order) -> tuple[Any, ...]:
-    what = f"order {order.client_order_id}"
-    return (
-        order.client_order_id,
-        order.symbol,
-        order.side.value,
-        decimal_to_text(order.quantity, f"{what} quantity"),
-        datetime_to_ns(order.created_at, f"{what} created_at"),
-        order.order_type.value,
-        order.time_in_force.value,
-        optional_text(order.limit_price, f"{what} limit_price"),
-        optional_text(order.stop_price, f"{what} stop_price"),
-        order.status.value,
-        decimal_to_text(order.filled_quantity, f"{what} filled_quantity"),
-        optional_text(order.average_fill_price, f"{what} average_fill_price"),
-        decimal_to_text(order.filled_notional, f"{what} filled_notional"),
-        order.broker_order_id,
-        order.reject_reason,
-        optional_ns(order.updated_at, f"{what} updated_at"),
-    )
-
-
-def _fill_row(fill: Fill) -> tuple[Any, ...]:
-    what = f"fill {fill.fill_id}"
-    return (
-        fill.fill_id,
-        fill.client_order_id,
-        fill.symbol,
-        fill.side.value,
-        decimal_to_text(fill.quantity, f"{what} quantity"),
-        decimal_to_text(fill.price, f"{what} price"),
-        decimal_to_text(fill.commission, f"{what} commission"),
-        datetime_to_ns(fill.timestamp, f"{what} timestamp"),
-    )
 
 
 def _position_row(account: str, key: str, position: Position) -> tuple[str, ...]:

@@ -78,4 +78,66 @@ _V1_BARS_AND_LEDGER: tuple[str, ...] = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1_BARS_AND_LEDGER,)
+# Order management: each order's account, the order it replaces and why it was cancelled; the
+# replace requests; accounts' opening cash; equity at each bar (daily P&L, loss limits); and the
+# kill switch's trips and resets, which outlive any process.
+_V2_ORDER_MANAGEMENT_AND_KILL_SWITCH: tuple[str, ...] = (
+    "ALTER TABLE orders ADD COLUMN account TEXT",
+    "ALTER TABLE orders ADD COLUMN replaces TEXT",
+    "ALTER TABLE orders ADD COLUMN cancel_reason TEXT",
+    # Orders from before this version: their account is the prefix of their client order id.
+    """
+    UPDATE orders SET account = (
+        SELECT p.account FROM portfolios p
+        WHERE substr(orders.client_order_id, 1, length(p.account) + 1) = p.account || '-'
+        ORDER BY length(p.account) DESC LIMIT 1
+    )
+    WHERE account IS NULL
+    """,
+    "CREATE INDEX orders_by_account ON orders (account, created_at, client_order_id)",
+    """
+    CREATE TABLE order_amendments (
+        client_order_id TEXT NOT NULL REFERENCES orders (client_order_id),
+        sequence INTEGER NOT NULL,
+        method TEXT NOT NULL CHECK (method IN ('MODIFY', 'CANCEL_REPLACE')),
+        requested_at INTEGER NOT NULL,
+        quantity TEXT,
+        limit_price TEXT,
+        stop_price TEXT,
+        replacement_id TEXT,
+        PRIMARY KEY (client_order_id, sequence)
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE accounts (
+        account TEXT PRIMARY KEY,
+        opening_cash TEXT NOT NULL,
+        opened_at INTEGER NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE equity_history (
+        account TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        equity TEXT NOT NULL,
+        PRIMARY KEY (account, ts)
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE kill_switch_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        action TEXT NOT NULL CHECK (action IN ('TRIP', 'RESET')),
+        trigger TEXT,
+        reason TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        account TEXT,
+        flatten INTEGER NOT NULL,
+        at INTEGER NOT NULL
+    )
+    """,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    _V1_BARS_AND_LEDGER,
+    _V2_ORDER_MANAGEMENT_AND_KILL_SWITCH,
+)

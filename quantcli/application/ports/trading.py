@@ -1,17 +1,20 @@
-"""Ports of the trading path: ledger, broker, clock."""
+"""Ports of the trading path: ledger, broker, kill switch store, calendar, clock."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Protocol
 
 import attrs
 
 from quantcli.domain.bar import Bar
 from quantcli.domain.fills import Fill
-from quantcli.domain.orders import Order
+from quantcli.domain.kill_switch import KillSwitchEvent
+from quantcli.domain.loss_limits import EquityPoint
+from quantcli.domain.orders import Order, OrderAmendment
 from quantcli.domain.positions import Portfolio
 from quantcli.domain.trading_types import OrderStatus
 
@@ -34,17 +37,68 @@ class OrderRejected:
     timestamp: datetime
 
 
-BrokerEvent = Fill | OrderCancelled | OrderRejected
+@attrs.frozen
+class OrderAmended:
+    """The broker changed a working order in place (a modify); None kept a value."""
+
+    client_order_id: str
+    timestamp: datetime
+    quantity: Decimal | None = None
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+
+
+BrokerEvent = Fill | OrderCancelled | OrderRejected | OrderAmended
+
+
+@attrs.frozen
+class BrokerOrderState:
+    """What the broker knows of one order, looked up by client order id: its copy and fills."""
+
+    order: Order
+    fills: tuple[Fill, ...] = ()
 
 
 class Broker(Protocol):
-    """Where orders go. The simulated broker and IBKR both implement it."""
+    """Where orders go. The simulated broker and IBKR both implement it.
+
+    Orders are keyed by the client order id chosen (and persisted) before submission; a
+    broker must refuse a second order with an id it already knows, so a resubmission after a
+    crash can never duplicate an order.
+    """
 
     def submit_order(self, order: Order) -> str:
         """Send an order (status NEW); returns the broker's order id or raises BrokerError."""
         ...
 
-    def cancel_order(self, client_order_id: str) -> None: ...
+    def cancel_order(self, client_order_id: str) -> None:
+        """Ask for a cancel; the OrderCancelled event (or a fill that won the race) follows."""
+        ...
+
+    @property
+    def supports_modify(self) -> bool:
+        """True when modify_order changes a working order in place."""
+        ...
+
+    def modify_order(
+        self,
+        client_order_id: str,
+        quantity: Decimal | None = None,
+        limit_price: Decimal | None = None,
+        stop_price: Decimal | None = None,
+    ) -> None:
+        """Change a working order in place (OrderAmended follows) or raise BrokerError."""
+        ...
+
+    def lookup_order(self, client_order_id: str) -> BrokerOrderState | None:
+        """The broker's copy of an order and its fills, or None if it never received it."""
+        ...
+
+    def positions(self, account: str) -> dict[str, Decimal]:
+        """Signed quantity per symbol the broker holds for `account` (flat symbols left out)."""
+        ...
+
+    def is_connected(self) -> bool: ...
 
     def on_market_data(self, bars: Mapping[str, Bar]) -> None:
         """A new bar per symbol has closed. The simulated broker matches working orders against
@@ -69,19 +123,74 @@ class Ledger(Protocol):
         """Insert or update by client_order_id."""
         ...
 
+    def order(self, client_order_id: str) -> Order | None: ...
+
     def save_fill(self, fill: Fill) -> None:
         """Insert by fill_id; saving the same fill twice keeps one row."""
         ...
 
-    def orders(self, status: OrderStatus | None = None) -> list[Order]: ...
+    def orders(
+        self, status: OrderStatus | None = None, account: str | None = None
+    ) -> list[Order]: ...
 
-    def fills(self) -> list[Fill]: ...
+    def fills(self, account: str | None = None) -> list[Fill]:
+        """Fills in time order; with `account`, those of that account's orders."""
+        ...
+
+    def save_amendment(self, amendment: OrderAmendment) -> None: ...
+
+    def amendments(self, client_order_id: str | None = None) -> list[OrderAmendment]: ...
+
+    def open_account(self, account: str, opening_cash: Decimal, at: datetime) -> Decimal:
+        """Record the account's opening cash once; returns the recorded amount."""
+        ...
 
     def save_portfolio(self, account: str, portfolio: Portfolio, as_of: datetime) -> None:
         """Replace the account's cash and positions snapshot."""
         ...
 
     def load_portfolio(self, account: str) -> Portfolio | None: ...
+
+    def portfolio_as_of(self, account: str) -> datetime | None:
+        """When the last snapshot was taken: the last bar a session finished for the account."""
+        ...
+
+    def save_equity(self, account: str, point: EquityPoint) -> None:
+        """Insert or replace the account's equity at point.timestamp."""
+        ...
+
+    def equity_history(self, account: str) -> list[EquityPoint]: ...
+
+
+class KillSwitchStore(Protocol):
+    """Where kill switch trips and resets persist, so a tripped switch survives restarts."""
+
+    def record_kill_switch_event(self, event: KillSwitchEvent) -> None: ...
+
+    def kill_switch_events(self) -> list[KillSwitchEvent]:
+        """Every trip and reset, oldest first."""
+        ...
+
+
+class TradingCalendar(Protocol):
+    """An exchange's sessions."""
+
+    @property
+    def name(self) -> str: ...
+
+    def session_of(self, timestamp: datetime) -> date:
+        """The date a bar belongs to (a daily bar at 00:00 UTC is labelled by its date)."""
+        ...
+
+    def is_session(self, day: date) -> bool: ...
+
+    def closed_reason(self, day: date) -> str:
+        """Why `day` is not a session, e.g. "Saturday" or "holiday July 4th"."""
+        ...
+
+    def sessions_between(self, first: date, last: date) -> int:
+        """Sessions strictly after `first` and strictly before `last`."""
+        ...
 
 
 class Clock(Protocol):

@@ -11,6 +11,8 @@ from quantcli import __version__
 from quantcli.domain.errors import ConfigError, QuantCLIError
 from quantcli.entrypoints.cli.app_context import AppContext
 from quantcli.entrypoints.cli.data_commands import data
+from quantcli.entrypoints.cli.kill_commands import kill, reset_kill
+from quantcli.entrypoints.cli.live_command import live
 from quantcli.entrypoints.cli.model_commands import models
 from quantcli.entrypoints.cli.quickstart_command import quickstart
 from quantcli.entrypoints.cli.research_commands import (
@@ -21,7 +23,7 @@ from quantcli.entrypoints.cli.research_commands import (
     tune,
     validate,
 )
-from quantcli.entrypoints.cli.trading_commands import paper, positions
+from quantcli.entrypoints.cli.trading_commands import orders, paper, pnl, positions
 
 EXIT_ERROR = 1
 EXIT_CONFIG_ERROR = 2
@@ -68,6 +70,11 @@ for command in (
     signals,
     paper,
     positions,
+    orders,
+    pnl,
+    kill,
+    reset_kill,
+    live,
     quickstart,
 ):
     cli.add_command(command)

@@ -1,28 +1,65 @@
-"""`quantcli paper|positions`: trading through the simulated broker and the ledger."""
+"""`quantcli paper|positions|orders|pnl`: trading through the simulated broker and the ledger."""
 
 from __future__ import annotations
 
 import click
 
-from quantcli.entrypoints.cli import workflows
+from quantcli.entrypoints.cli import ledger_reports, trading_workflows
 from quantcli.entrypoints.cli.app_context import AppContext
+
+_ACCOUNT_HELP = "Ledger account (default: paper.account)."
 
 
 @click.command()
 @click.option(
     "--days", type=click.IntRange(min=1), help="Trading days to replay (default: paper.days)."
 )
-@click.option("--account", help="Ledger account (default: paper.account).")
+@click.option("--account", help=_ACCOUNT_HELP)
+@click.option(
+    "--pace",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait after each bar (0: as fast as possible).",
+)
 @click.pass_obj
-def paper(app: AppContext, days: int | None, account: str | None) -> None:
-    """Paper-trade the latest bars one by one through the simulated broker into the ledger."""
+def paper(app: AppContext, days: int | None, account: str | None, pace: float) -> None:
+    """Paper-trade the latest bars one by one through the simulated broker into the ledger.
+
+    An account that traded before resumes after its last finished bar; orders a crash left
+    unsettled are looked up at the broker by client order id before anything is resent.
+    """
     defaults = app.settings.backtest.paper
-    workflows.paper(app.container, days or defaults.days, account or defaults.account)
+    trading_workflows.paper(
+        app.container, days or defaults.days, account or defaults.account, pace_seconds=pace
+    )
 
 
 @click.command()
-@click.option("--account", help="Ledger account (default: paper.account).")
+@click.option("--account", help=_ACCOUNT_HELP)
 @click.pass_obj
 def positions(app: AppContext, account: str | None) -> None:
-    """Show cash and open positions with P&L from the ledger."""
-    workflows.show_positions(app.container, account or app.settings.backtest.paper.account)
+    """Show cash and open positions with P&L from the ledger, and the kill switch."""
+    trading_workflows.show_positions(app.container, account or app.settings.backtest.paper.account)
+
+
+@click.command()
+@click.option("--account", help=_ACCOUNT_HELP)
+@click.option("--open", "only_open", is_flag=True, help="Only orders still working.")
+@click.pass_obj
+def orders(app: AppContext, account: str | None, only_open: bool) -> None:
+    """List the ledger's orders: status, client order id, fills, replace links and reasons."""
+    ledger_reports.show_orders(
+        app.container, account or app.settings.backtest.paper.account, only_open
+    )
+
+
+@click.command()
+@click.option("--account", help=_ACCOUNT_HELP)
+@click.option(
+    "--days", type=click.IntRange(min=1), default=10, show_default=True, help="Daily rows shown."
+)
+@click.pass_obj
+def pnl(app: AppContext, account: str | None, days: int) -> None:
+    """Realized and unrealized P&L by symbol, and daily P&L from the ledger's equity."""
+    ledger_reports.show_pnl(app.container, account or app.settings.backtest.paper.account, days)

@@ -1,33 +1,29 @@
 """The steps commands share: each runs one use case with the container's adapters and reports it.
 
-`quantcli quickstart` chains the same functions the single commands call.
+`quantcli quickstart` chains the same functions the single commands call; the trading steps
+(paper, positions) live in trading_workflows and are re-exported here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 
 import click
 import pandas as pd
 
-from quantcli.application.bar_replay import FrameBarReplay
 from quantcli.application.build_features import (
     FEATURES_TABLE,
     build_features,
 )
-from quantcli.application.generate_signals import PrecomputedSignalSource, generate_signals
+from quantcli.application.generate_signals import generate_signals
 from quantcli.application.ingest_market_data import IngestSummary, ingest_market_data
 from quantcli.application.ports import MarketDataSource, TrainedModel
-from quantcli.application.run_trading_session import SessionSummary, TradingSession
 from quantcli.application.train_ensemble import EnsembleTraining
-from quantcli.domain.errors import DataError
-from quantcli.domain.positions import Portfolio
 from quantcli.domain.signals import Signal
-from quantcli.domain.trading_types import to_decimal
 from quantcli.entrypoints.cli import training_workflows
 from quantcli.entrypoints.cli.output import progress, table
+from quantcli.entrypoints.cli.trading_workflows import paper, paper_window, show_positions
 from quantcli.entrypoints.container import Container
 
 
@@ -88,79 +84,13 @@ def signals(container: Container, as_of: datetime | None = None) -> list[Signal]
     return found
 
 
-def paper_window(container: Container, days: int, symbols: Sequence[str] | None) -> pd.DataFrame:
-    bars = container.bar_store().read_bars(symbols)
-    if bars.empty:
-        raise DataError("bar store is empty: generate or import data first")
-    timestamps = sorted(bars["timestamp"].unique())
-    if len(timestamps) < days:
-        raise DataError(f"only {len(timestamps)} bars stored, fewer than the {days} to paper-trade")
-    return bars[bars["timestamp"] >= timestamps[-days]]
-
-
-def paper(
-    container: Container, days: int, account: str, symbols: Sequence[str] | None = None
-) -> SessionSummary:
-    settings = container.settings()
-    window = paper_window(container, days, symbols)
-    model = load_model(container)
-    start = window["timestamp"].min()
-    until = training_workflows.trained_until(model)
-    if pd.Timestamp(until) >= start:
-        click.echo(
-            f"Warning: model {model.name} was trained on data until "
-            f"{until[:10]}, inside the paper window: results are "
-            "in-sample.",
-            err=True,
-        )
-    feature_table = container.feature_store().load(FEATURES_TABLE)
-    window_features = feature_table[feature_table["timestamp"] >= start]
-    session = TradingSession(
-        account=account,
-        broker=container.broker(),
-        ledger=container.ledger(),
-        limits=container.risk_limits(),
-        signal_source=PrecomputedSignalSource.from_model(
-            window_features, model, container.strategy()
-        ),
-        portfolio=Portfolio(cash=settings.backtest.initial_cash),
-        rebalance_band=settings.risk.sizing.rebalance_band,
-    )
-    replay = FrameBarReplay(window)
-    with progress(f"Paper trading {days} bars", days) as advance:
-        summary = session.run(replay, on_bar=lambda done: advance(done, days))
-    click.echo(
-        f"Paper account {account}: {summary.bars_processed} bars, "
-        f"{summary.orders_submitted} orders submitted, {summary.orders_rejected} rejected by risk, "
-        f"{summary.fills} fills, {summary.open_orders} working; "
-        f"equity {summary.final_equity:,.2f}"
-    )
-    return summary
-
-
-def show_positions(container: Container, account: str) -> Portfolio:
-    portfolio = container.ledger().load_portfolio(account)
-    if portfolio is None:
-        raise DataError(f"no positions recorded for account {account}: run `quantcli paper` first")
-    held = {s: p for s, p in portfolio.positions.items() if not p.is_flat}
-    marks: dict[str, Decimal] = {}
-    if held:
-        bars = container.bar_store().read_bars(sorted(held))
-        last = bars.groupby("symbol")["close"].last()
-        marks = {symbol: to_decimal(float(last[symbol]), f"{symbol} close") for symbol in held}
-    rows = [
-        (
-            symbol,
-            f"{position.quantity:,.0f}",
-            f"{position.average_cost:,.2f}",
-            f"{marks[symbol]:,.2f}",
-            f"{position.unrealized_pnl(marks[symbol]):,.2f}",
-            f"{position.realized_pnl:,.2f}",
-        )
-        for symbol, position in sorted(held.items())
-    ]
-    click.echo(f"Account {account}: cash {portfolio.cash:,.2f}, {len(held)} open position(s)")
-    if rows:
-        headers = ("symbol", "quantity", "avg cost", "last", "unrealized", "realized")
-        click.echo(table(headers, rows))
-    return portfolio
+__all__ = [
+    "features",
+    "ingest",
+    "load_model",
+    "paper",
+    "paper_window",
+    "show_positions",
+    "signals",
+    "train",
+]

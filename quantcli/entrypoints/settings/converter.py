@@ -17,6 +17,7 @@ from typing import Any, get_args, get_origin
 
 import attrs
 from cattrs import Converter
+from cattrs.cols import is_mapping, mapping_structure_factory
 from cattrs.errors import IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn
 
@@ -45,6 +46,7 @@ def make_converter() -> Converter:
     converter.register_structure_hook(date, _to_date)
     converter.register_structure_hook(Path, _to_path)
     converter.register_structure_hook_factory(_is_tuple, lambda t: _tuple_hook(converter, t))
+    converter.register_structure_hook_factory(is_mapping, lambda t: _mapping_hook(converter, t))
     converter.register_structure_hook_factory(attrs.has, lambda t: _class_hook(converter, t))
     return converter
 
@@ -60,6 +62,18 @@ def _class_hook(converter: Converter, cl: type) -> Callable[[Any, Any], Any]:
         if not isinstance(value, Mapping):
             raise UnreadableValueError(f"{show(value)} is not a mapping of keys")
         return structure(value, cl)
+
+    return hook
+
+
+def _mapping_hook(converter: Converter, mapping_type: Any) -> Callable[[Any, Any], Any]:
+    """cattrs' own mapping hook, behind a check that the value is a mapping at all."""
+    structure = mapping_structure_factory(mapping_type, converter)
+
+    def hook(value: Any, _type: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise UnreadableValueError(f"{show(value)} is not a mapping of keys")
+        return structure(value, mapping_type)
 
     return hook
 

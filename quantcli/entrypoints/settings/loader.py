@@ -26,7 +26,7 @@ from quantcli.domain.errors import ConfigError
 from quantcli.entrypoints.settings.converter import UnreadableValueError, make_converter
 from quantcli.entrypoints.settings.schema import InvalidSettingError, Settings
 
-SECTIONS = ("quantcli", "data_sources", "models", "risk", "backtest")
+SECTIONS = ("quantcli", "data_sources", "models", "risk", "backtest", "trading")
 CONFIG_ENV_VAR = "QUANTCLI_CONFIG"
 DEFAULT_CONFIG_DIR = Path(quantcli.__file__).resolve().parent.parent / "config"
 

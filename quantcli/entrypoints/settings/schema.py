@@ -23,12 +23,35 @@ from quantcli.application.features import (
     TargetKind,
     build_registry,
 )
+from quantcli.application.order_sizing import SizingMethod, SizingPolicy
+from quantcli.application.value_at_risk import METHODS as VAR_METHODS
+from quantcli.application.value_at_risk import VaRConfig
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
 from quantcli.domain.errors import ConfigError
+from quantcli.domain.exposure_rules import (
+    BuyingPowerRule,
+    GrossExposureRule,
+    MaxPositionRule,
+    NetExposureRule,
+    SectorExposureRule,
+)
+from quantcli.domain.loss_limits import LossLimits
+from quantcli.domain.order_rules import (
+    OrderNotionalRule,
+    OrderRateRule,
+    OrderSizeRule,
+    PriceCollarRule,
+    RestrictedRule,
+    ShortAvailabilityRule,
+)
 from quantcli.domain.risk import RiskLimits
+from quantcli.domain.risk_rules import RiskRule, RiskRules
+from quantcli.domain.stress_scenarios import SECTOR_PREFIX, StressScenario
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DATA_SOURCES = ("synthetic", "file")
+SIZING_METHODS = tuple(method.value for method in SizingMethod)
+BROKERS = ("simulated", "ibkr")
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
@@ -389,18 +412,118 @@ def _net_within_gross(instance: RiskLimitsSettings, _attribute: Any, value: floa
         )
 
 
+_optional_positive = _check(lambda v: v is None or v > 0, "is not positive")
+_optional_fraction = _check(lambda v: v is None or 0 < v <= 1, "is not in (0, 1]")
+
+
+@attrs.frozen
+class ShortSaleSettings:
+    """Which symbols may be sold short, and which need a located borrow first."""
+
+    require_locate: bool = False
+    # null: every symbol may be shorted; a list: only these.
+    shortable: tuple[str, ...] | None = None
+    # Always need a locate, even when require_locate is false.
+    hard_to_borrow: tuple[str, ...] = ()
+
+
 @attrs.frozen
 class RiskLimitsSettings:
-    """Pre-trade limits; exposures are fractions of equity, order sizes absolute."""
+    """Pre-trade limits; exposures are fractions of equity, order sizes absolute; null: off."""
 
     max_position_weight: float = attrs.field(default=0.10, validator=fraction)
     max_gross_exposure: float = attrs.field(default=1.5, validator=[finite, positive])
     max_net_exposure: float = attrs.field(
         default=1.0, validator=[finite, positive, _net_within_gross]
     )
+    max_sector_exposure: float | None = attrs.field(default=0.30, validator=_optional_positive)
     max_order_quantity: Decimal = attrs.field(default=Decimal(100_000), validator=positive)
     max_order_notional: Decimal = attrs.field(default=Decimal(250_000), validator=positive)
+    price_collar: float | None = attrs.field(default=0.10, validator=_optional_fraction)
+    max_orders_per_minute: int | None = attrs.field(default=60, validator=_optional_positive)
+    buying_power_multiplier: float = attrs.field(default=2.0, validator=[finite, positive])
     restricted_symbols: tuple[str, ...] = ()
+    short_sale: ShortSaleSettings = ShortSaleSettings()
+    sectors: dict[str, str] = attrs.field(factory=dict, hash=False)
+
+
+@attrs.frozen
+class LossLimitSettings:
+    """Loss limits as fractions of start-of-period equity (UTC day, ISO week, month) and of the
+    peak for max_drawdown; null switches one off."""
+
+    daily: float | None = attrs.field(default=0.03, validator=_optional_fraction)
+    weekly: float | None = attrs.field(default=0.06, validator=_optional_fraction)
+    monthly: float | None = attrs.field(default=0.10, validator=_optional_fraction)
+    max_drawdown: float | None = attrs.field(default=0.20, validator=_optional_fraction)
+
+    def to_loss_limits(self) -> LossLimits:
+        return LossLimits(
+            daily=_exact_or_none(self.daily),
+            weekly=_exact_or_none(self.weekly),
+            monthly=_exact_or_none(self.monthly),
+            max_drawdown=_exact_or_none(self.max_drawdown),
+        )
+
+
+@attrs.frozen
+class VaRSettings:
+    """Value at risk: method, confidence, horizon (sqrt-time scaled), history, Monte Carlo paths."""
+
+    method: str = attrs.field(default="historical", validator=_one_of(VAR_METHODS))
+    confidence: float = attrs.field(
+        default=0.99, validator=_check(lambda v: 0.5 <= v < 1, "is not in [0.5, 1)")
+    )
+    horizon_days: int = attrs.field(default=1, validator=positive)
+    lookback_days: int = attrs.field(default=500, validator=_check(lambda v: v >= 2, "is below 2"))
+    monte_carlo_paths: int = attrs.field(default=10_000, validator=positive)
+    cornish_fisher: bool = False
+
+    def to_var_config(self, seed: int) -> VaRConfig:
+        """The application's VaRConfig; `seed` (quantcli.seed) drives the Monte Carlo draws."""
+        return VaRConfig(
+            method=self.method,
+            confidence=self.confidence,
+            horizon_days=self.horizon_days,
+            lookback_days=self.lookback_days,
+            monte_carlo_paths=self.monte_carlo_paths,
+            seed=seed,
+            cornish_fisher=self.cornish_fisher,
+        )
+
+
+def _default_stress_scenarios() -> dict[str, dict[str, float]]:
+    return {
+        "equity_crash_2008": {"*": -0.30, "sector:financials": -0.50, "sector:tech": -0.45},
+        "covid_crash_2020": {"*": -0.34, "sector:energy": -0.55, "sector:tech": -0.25},
+        "rates_up_200bp": {
+            "*": -0.08,
+            "sector:tech": -0.15,
+            "sector:utilities": -0.12,
+            "sector:financials": 0.03,
+        },
+    }
+
+
+def _valid_scenarios(
+    _instance: Any, attribute: attrs.Attribute[Any], scenarios: dict[str, dict[str, float]]
+) -> None:
+    for name, shocks in scenarios.items():
+        for key, shock in shocks.items():
+            where = f"{attribute.name}.{name}.{key}"
+            if not key.strip() or key == SECTOR_PREFIX:
+                raise InvalidSettingError(where, "is not a symbol, sector:<name> or *")
+            if not shock >= -1:
+                raise InvalidSettingError(where, f"{show(shock)} is below -1 (a price under 0)")
+
+
+def _exact(value: float) -> Decimal:
+    """A YAML fraction as the Decimal it was written as (0.1, not 0.1000000000000000055…)."""
+    return Decimal(repr(value))
+
+
+def _exact_or_none(value: float | None) -> Decimal | None:
+    return None if value is None else _exact(value)
 
 
 @attrs.frozen
@@ -409,6 +532,25 @@ class SizingSettings:
     rebalance_band: float = attrs.field(
         default=0.005, validator=[finite, _check(lambda v: 0 <= v < 1, "is not in [0, 1)")]
     )
+    # How paper and live sessions size signals (quantcli.application.order_sizing).
+    method: str = attrs.field(default="fixed_fraction", validator=_one_of(SIZING_METHODS))
+    target_volatility: float = attrs.field(default=0.10, validator=[finite, positive])
+    volatility_window: int = attrs.field(
+        default=20, validator=_check(lambda v: v >= 2, "is below 2")
+    )
+    kelly_fraction: float = attrs.field(default=0.25, validator=fraction)
+    payoff_ratio: float = attrs.field(default=1.0, validator=[finite, positive])
+
+    def to_policy(self) -> SizingPolicy:
+        return SizingPolicy(
+            method=SizingMethod(self.method),
+            max_weight=self.max_weight_per_symbol,
+            rebalance_band=self.rebalance_band,
+            target_volatility=self.target_volatility,
+            volatility_window=self.volatility_window,
+            kelly_fraction=self.kelly_fraction,
+            payoff_ratio=self.payoff_ratio,
+        )
 
 
 def _sizing_within_limits(instance: RiskSettings, _attribute: Any, value: SizingSettings) -> None:
@@ -426,6 +568,12 @@ def _sizing_within_limits(instance: RiskSettings, _attribute: Any, value: Sizing
 class RiskSettings:
     limits: RiskLimitsSettings = RiskLimitsSettings()
     sizing: SizingSettings = attrs.field(factory=SizingSettings, validator=_sizing_within_limits)
+    loss_limits: LossLimitSettings = LossLimitSettings()
+    var: VaRSettings = VaRSettings()
+    # Price shocks by symbol, "sector:<name>" (limits.sectors) or "*"; the most specific applies.
+    stress_scenarios: dict[str, dict[str, float]] = attrs.field(
+        factory=_default_stress_scenarios, hash=False, validator=_valid_scenarios
+    )
 
     def to_risk_limits(self) -> RiskLimits:
         limits = self.limits
@@ -436,6 +584,43 @@ class RiskSettings:
             max_order_quantity=limits.max_order_quantity,
             max_order_notional=limits.max_order_notional,
             restricted_symbols=frozenset(limits.restricted_symbols),
+        )
+
+    def to_risk_rules(self) -> RiskRules:
+        """Every pre-trade rule these limits switch on, in the order a rejection is reported."""
+        limits, short = self.limits, self.limits.short_sale
+        rules: list[RiskRule] = [
+            RestrictedRule(frozenset(limits.restricted_symbols)),
+            OrderSizeRule(limits.max_order_quantity),
+            OrderNotionalRule(limits.max_order_notional),
+        ]
+        if limits.price_collar is not None:
+            rules.append(PriceCollarRule(_exact(limits.price_collar)))
+        if limits.max_orders_per_minute is not None:
+            rules.append(OrderRateRule(limits.max_orders_per_minute))
+        rules.append(
+            ShortAvailabilityRule(
+                require_locate=short.require_locate,
+                shortable=None if short.shortable is None else frozenset(short.shortable),
+                hard_to_borrow=frozenset(short.hard_to_borrow),
+            )
+        )
+        rules.append(MaxPositionRule(_exact(limits.max_position_weight)))
+        if limits.max_sector_exposure is not None:
+            rules.append(
+                SectorExposureRule(_exact(limits.max_sector_exposure), dict(limits.sectors))
+            )
+        rules += [
+            GrossExposureRule(_exact(limits.max_gross_exposure)),
+            NetExposureRule(_exact(limits.max_net_exposure)),
+            BuyingPowerRule(_exact(limits.buying_power_multiplier)),
+        ]
+        return RiskRules(rules)
+
+    def to_stress_scenarios(self) -> tuple[StressScenario, ...]:
+        return tuple(
+            StressScenario(name, {key: _exact(shock) for key, shock in shocks.items()})
+            for name, shocks in self.stress_scenarios.items()
         )
 
 
@@ -600,6 +785,38 @@ class BacktestSettings:
         return SlippageModel(bps=self.slippage_bps)
 
 
+# --- trading.yaml -----------------------------------------------------------------------------
+
+
+_optional_positive_int = _check(lambda v: v is None or v > 0, "is not positive")
+
+
+@attrs.frozen
+class KillSwitchSettings:
+    """Automatic kill switch triggers; null switches one off. Loss limits: risk.yaml."""
+
+    flatten_on_trip: bool = False
+    max_rejects: int | None = attrs.field(default=20, validator=_optional_positive_int)
+    reject_window_seconds: float = attrs.field(default=86_400.0, validator=[finite, positive])
+    max_disconnected_seconds: float | None = attrs.field(
+        default=60.0, validator=_optional_positive_int
+    )
+    max_stale_seconds: float | None = attrs.field(default=None, validator=_optional_positive_int)
+    max_missing_sessions: int | None = attrs.field(default=2, validator=_optional_positive_int)
+
+
+@attrs.frozen
+class TradingSettings:
+    """Paper and live sessions: the broker, the exchange calendar, the kill switch."""
+
+    broker: str = attrs.field(default="simulated", validator=_one_of(BROKERS))
+    calendar: str = attrs.field(default="XNYS", validator=not_empty)
+    # Resend orders saved before a crash that the broker never received (decided at or after
+    # the last finished bar); false cancels them instead.
+    resubmit_unacknowledged: bool = True
+    kill_switch: KillSwitchSettings = KillSwitchSettings()
+
+
 # --- all sections -----------------------------------------------------------------------------
 
 
@@ -612,6 +829,7 @@ class Settings:
     models: ModelsSettings = ModelsSettings()
     risk: RiskSettings = RiskSettings()
     backtest: BacktestSettings = BacktestSettings()
+    trading: TradingSettings = TradingSettings()
 
     @property
     def database_path(self) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ from dependency_injector import providers
 
 from quantcli.adapters.brokers import SimulatedBroker
 from quantcli.adapters.data import SyntheticMarket
-from quantcli.application.ports import BrokerEvent
+from quantcli.application.ports import BrokerEvent, BrokerOrderState
 from quantcli.domain import Bar, Order
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
 from quantcli.entrypoints.cli.app_context import AppContext
@@ -64,6 +65,28 @@ class RecordingBroker:
 
     def open_orders(self) -> list[Order]:
         return self._inner.open_orders()
+
+    @property
+    def supports_modify(self) -> bool:
+        return self._inner.supports_modify
+
+    def modify_order(
+        self,
+        client_order_id: str,
+        quantity: Decimal | None = None,
+        limit_price: Decimal | None = None,
+        stop_price: Decimal | None = None,
+    ) -> None:
+        self._inner.modify_order(client_order_id, quantity, limit_price, stop_price)
+
+    def lookup_order(self, client_order_id: str) -> BrokerOrderState | None:
+        return self._inner.lookup_order(client_order_id)
+
+    def positions(self, account: str) -> dict[str, Decimal]:
+        return self._inner.positions(account)
+
+    def is_connected(self) -> bool:
+        return self._inner.is_connected()
 
 
 def test_overridden_data_source_and_broker_serve_the_whole_quickstart(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from quantcli.application.ports import (
     BrokerEvent,
+    BrokerOrderState,
     FloatArray,
     ModelVersion,
     OrderCancelled,
@@ -30,8 +31,10 @@ from quantcli.application.ports import (
 from quantcli.domain.bar import Bar
 from quantcli.domain.errors import BrokerError, DataError, ModelError
 from quantcli.domain.fills import Fill
+from quantcli.domain.kill_switch import KillSwitchEvent
+from quantcli.domain.loss_limits import EquityPoint
 from quantcli.domain.model_stages import ModelLineage
-from quantcli.domain.orders import Order
+from quantcli.domain.orders import Order, OrderAmendment
 from quantcli.domain.positions import Portfolio
 from quantcli.domain.trading_types import OrderStatus, to_decimal
 
@@ -256,6 +259,9 @@ class FakeLedger:
         self._portfolios: dict[str, tuple[Portfolio, datetime]] = {}
         self.portfolio_history: list[tuple[str, Portfolio, datetime]] = []
         self.order_history: list[tuple[str, OrderStatus]] = []
+        self._amendments: list[OrderAmendment] = []
+        self._accounts: dict[str, Decimal] = {}
+        self._equity: dict[str, dict[datetime, EquityPoint]] = {}
         self.transactions = 0
         self.fail_on: str | None = None
 
@@ -266,6 +272,9 @@ class FakeLedger:
             self._portfolios,
             self.portfolio_history,
             self.order_history,
+            self._amendments,
+            self._accounts,
+            self._equity,
         )
 
     @contextmanager
@@ -281,6 +290,9 @@ class FakeLedger:
                 self._portfolios,
                 self.portfolio_history,
                 self.order_history,
+                self._amendments,
+                self._accounts,
+                self._equity,
             ) = snapshot
             raise
 
@@ -298,19 +310,53 @@ class FakeLedger:
         self._maybe_fail("save_fill")
         self._fills.setdefault(fill.fill_id, fill)
 
-    def orders(self, status: OrderStatus | None = None) -> list[Order]:
+    def orders(self, status: OrderStatus | None = None, account: str | None = None) -> list[Order]:
         return [
             copy.deepcopy(order)
-            for order in self._orders.values()
-            if status is None or order.status is status
+            for order in sorted(
+                self._orders.values(), key=lambda o: (o.created_at, o.client_order_id)
+            )
+            if (status is None or order.status is status)
+            and (account is None or order.account == account)
         ]
 
     def order(self, client_order_id: str) -> Order | None:
         saved = self._orders.get(client_order_id)
         return copy.deepcopy(saved) if saved is not None else None
 
-    def fills(self) -> list[Fill]:
-        return list(self._fills.values())
+    def fills(self, account: str | None = None) -> list[Fill]:
+        fills = sorted(self._fills.values(), key=lambda f: (f.timestamp, f.fill_id))
+        if account is None:
+            return fills
+        return [f for f in fills if self._orders[f.client_order_id].account == account]
+
+    def save_amendment(self, amendment: OrderAmendment) -> None:
+        self._maybe_fail("save_amendment")
+        self._amendments.append(amendment)
+
+    def amendments(self, client_order_id: str | None = None) -> list[OrderAmendment]:
+        return [
+            a
+            for a in self._amendments
+            if client_order_id is None or a.client_order_id == client_order_id
+        ]
+
+    def open_account(self, account: str, opening_cash: Decimal, at: datetime) -> Decimal:
+        return self._accounts.setdefault(account, opening_cash)
+
+    def opening_cash(self, account: str) -> Decimal | None:
+        return self._accounts.get(account)
+
+    def portfolio_as_of(self, account: str) -> datetime | None:
+        saved = self._portfolios.get(account)
+        return saved[1] if saved is not None else None
+
+    def save_equity(self, account: str, point: EquityPoint) -> None:
+        self._maybe_fail("save_equity")
+        self._equity.setdefault(account, {})[point.timestamp] = point
+
+    def equity_history(self, account: str) -> list[EquityPoint]:
+        return [p for _, p in sorted(self._equity.get(account, {}).items())]
 
     def save_portfolio(self, account: str, portfolio: Portfolio, as_of: datetime) -> None:
         self._maybe_fail("save_portfolio")
@@ -323,12 +369,27 @@ class FakeLedger:
         return copy.deepcopy(saved[0]) if saved is not None else None
 
 
+class FakeKillSwitchStore:
+    """Kill switch events in a list."""
+
+    def __init__(self) -> None:
+        self.events: list[KillSwitchEvent] = []
+
+    def record_kill_switch_event(self, event: KillSwitchEvent) -> None:
+        self.events.append(event)
+
+    def kill_switch_events(self) -> list[KillSwitchEvent]:
+        return list(self.events)
+
+
 class FakeBroker:
     """Records submitted orders; the test scripts fills, cancels and rejections as events.
 
     With `ledger`, it notes the ledger's status of every order at the moment it is submitted.
     With `fill_at_open`, each working order fills whole at the open of the next bar of its
-    symbol, at `commission_per_fill`, as a simple stand-in for a market.
+    symbol, at `commission_per_fill`, as a simple stand-in for a market. With `confirm_cancels`
+    a cancel request is confirmed at once (an OrderCancelled event), as the simulated broker
+    does; otherwise the test scripts it.
     """
 
     def __init__(
@@ -337,17 +398,53 @@ class FakeBroker:
         *,
         fill_at_open: bool = False,
         commission_per_fill: Decimal = Decimal(0),
+        confirm_cancels: bool = False,
     ) -> None:
         self.ledger = ledger
+        self.confirm_cancels = confirm_cancels
         self.fill_at_open = fill_at_open
         self.commission_per_fill = commission_per_fill
         self.submitted: list[Order] = []
         self.ledger_status_at_submit: dict[str, OrderStatus | None] = {}
         self.cancel_requests: list[str] = []
         self.market_data: list[dict[str, Bar]] = []
+        self.connected = True
+        # Ids the broker refuses with a BrokerError at submit (never recorded).
+        self.refuse: set[str] = set()
         self._working: dict[str, Order] = {}
+        self._known: dict[str, Order] = {}
+        self._fills: dict[str, list[Fill]] = {}
         self._events: list[BrokerEvent] = []
         self._fill_count = 0
+
+    supports_modify = False
+
+    def modify_order(
+        self,
+        client_order_id: str,
+        quantity: Decimal | None = None,
+        limit_price: Decimal | None = None,
+        stop_price: Decimal | None = None,
+    ) -> None:
+        raise BrokerError("FakeBroker: modify is not supported")
+
+    def is_connected(self) -> bool:
+        return self.connected
+
+    def lookup_order(self, client_order_id: str) -> BrokerOrderState | None:
+        order = self._known.get(client_order_id)
+        if order is None:
+            return None
+        return BrokerOrderState(copy.deepcopy(order), tuple(self._fills.get(client_order_id, ())))
+
+    def positions(self, account: str) -> dict[str, Decimal]:
+        held: dict[str, Decimal] = {}
+        for client_order_id, fills in self._fills.items():
+            if self._known[client_order_id].account != account:
+                continue
+            for fill in fills:
+                held[fill.symbol] = held.get(fill.symbol, Decimal(0)) + fill.signed_quantity
+        return {s: q for s, q in held.items() if q != 0}
 
     def submit_order(self, order: Order) -> str:
         if order.status is not OrderStatus.NEW:
@@ -357,14 +454,23 @@ class FakeBroker:
             self.ledger_status_at_submit[order.client_order_id] = (
                 saved.status if saved is not None else None
             )
+        if order.client_order_id in self.refuse:
+            raise BrokerError(f"FakeBroker: refused order {order.client_order_id}")
+        if order.client_order_id in self._known:
+            raise BrokerError(f"FakeBroker: duplicate client order id {order.client_order_id}")
         self.submitted.append(copy.deepcopy(order))
         working = copy.deepcopy(order)
-        working.submit()
+        working.submit(broker_order_id=f"BRK-{len(self.submitted)}")
         self._working[order.client_order_id] = working
+        self._known[order.client_order_id] = working
         return f"BRK-{len(self.submitted)}"
 
     def cancel_order(self, client_order_id: str) -> None:
         self.cancel_requests.append(client_order_id)
+        if self.confirm_cancels and client_order_id in self._working:
+            order = self._working[client_order_id]
+            moments = [bar.timestamp for bars in self.market_data for bar in bars.values()]
+            self.cancel(client_order_id, max([order.created_at, *moments]), "cancelled by request")
 
     def on_market_data(self, bars: Mapping[str, Bar]) -> None:
         self.market_data.append(dict(bars))
@@ -411,6 +517,7 @@ class FakeBroker:
             timestamp=timestamp,
         )
         order.apply_fill(fill)
+        self._fills.setdefault(client_order_id, []).append(fill)
         if order.status is OrderStatus.FILLED:
             del self._working[client_order_id]
         self._events.append(fill)
@@ -419,11 +526,15 @@ class FakeBroker:
     def cancel(
         self, client_order_id: str, timestamp: datetime, reason: str = "DAY order expired"
     ) -> None:
-        self._working.pop(client_order_id, None)
+        order = self._working.pop(client_order_id, None)
+        if order is not None:
+            order.cancel(timestamp, reason)
         self._events.append(OrderCancelled(client_order_id, reason, timestamp))
 
     def reject(self, client_order_id: str, timestamp: datetime, reason: str) -> None:
-        self._working.pop(client_order_id, None)
+        order = self._working.pop(client_order_id, None)
+        if order is not None:
+            order.reject(reason, timestamp)
         self._events.append(OrderRejected(client_order_id, reason, timestamp))
 
     def push(self, event: BrokerEvent) -> None:
