@@ -6,6 +6,7 @@ fitted on exactly the rows the meta-learner is fitted on and nothing else.
 
 from __future__ import annotations
 
+import abc
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -30,7 +31,7 @@ MODEL_FORMAT = "quantcli-meta-learner-v1"
 _LOGIT_EPSILON = 1e-6
 
 
-class _LinearMetaLearner:
+class _LinearMetaLearner(abc.ABC):
     """What the two meta-learners share: input transform, pipeline, weights, serialization."""
 
     kind: str = ""
@@ -43,11 +44,11 @@ class _LinearMetaLearner:
         self._pipeline: Pipeline | None = None
         self._feature_names: tuple[str, ...] = ()
 
-    def _linear_model(self) -> LogisticRegression | Ridge:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _linear_model(self) -> LogisticRegression | Ridge: ...
 
-    def _settings(self) -> dict[str, Any]:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _settings(self) -> dict[str, Any]: ...
 
     @property
     def is_fitted(self) -> bool:
@@ -77,8 +78,8 @@ class _LinearMetaLearner:
             return np.empty(0, dtype=np.float64)
         return self._probability(pipeline, self._transform(x))
 
-    def _probability(self, pipeline: Pipeline, x: FloatArray) -> FloatArray:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _probability(self, pipeline: Pipeline, x: FloatArray) -> FloatArray: ...
 
     @property
     def weights(self) -> dict[str, float]:
