@@ -27,10 +27,15 @@ import pandas as pd
 from quantcli.application.cpcv_evaluation import (
     CpcvEvaluation,
     CpcvSettings,
+    FitPredict,
     PathTrading,
     evaluate_cpcv,
 )
-from quantcli.application.ensemble import Splitter, StackedEnsemble, train_stacked_ensemble
+from quantcli.application.ensemble import (
+    EnsembleTrainingResult,
+    Splitter,
+    train_stacked_ensemble,
+)
 from quantcli.application.ensemble_diversity import DiversityReport
 from quantcli.application.feature_diagnostics import FeatureReport, feature_report
 from quantcli.application.ports import (
@@ -113,6 +118,52 @@ def trial_statistics(feature_store: FeatureStore, periods_per_year: float) -> Tr
     return attrs.evolve(spread, n_trials=max(tried, spread.n_trials))
 
 
+@attrs.frozen(eq=False)
+class TrainingRows:
+    """A labelled sample as the arrays the stacking procedure trains on."""
+
+    names: tuple[str, ...]
+    matrix: np.ndarray
+    target: np.ndarray
+    times: np.ndarray
+    label_ends: np.ndarray
+
+    @classmethod
+    def of(cls, sample: pd.DataFrame, names: Sequence[str]) -> TrainingRows:
+        return cls(
+            names=tuple(names),
+            matrix=sample[list(names)].to_numpy(dtype=np.float64),
+            target=sample["target"].to_numpy(dtype=np.float64),
+            times=sample["timestamp"].to_numpy(dtype="datetime64[ns]"),
+            label_ends=sample["label_end"].to_numpy(dtype="datetime64[ns]"),
+        )
+
+    def stack(
+        self, recipe: EnsembleRecipe, rows: np.ndarray | None = None
+    ) -> EnsembleTrainingResult:
+        """The whole stacking procedure of `recipe` on `rows` (all rows when None)."""
+        chosen = slice(None) if rows is None else rows
+        return train_stacked_ensemble(
+            self.matrix[chosen],
+            self.target[chosen],
+            self.times[chosen],
+            self.label_ends[chosen],
+            self.names,
+            base_factories=recipe.base_factories,
+            meta_factory=recipe.meta_factory,
+            splitter=recipe.inner_splitter,
+            parallel=recipe.parallel,
+        )
+
+    def fit_predict(self, recipe: EnsembleRecipe) -> FitPredict:
+        """For CPCV: stack on a split's training rows, predict its test rows."""
+
+        def run(train_rows: np.ndarray, test_rows: np.ndarray) -> np.ndarray:
+            return self.stack(recipe, train_rows).ensemble.predict_proba(self.matrix[test_rows])
+
+        return run
+
+
 def train_ensemble(
     features: pd.DataFrame,
     *,
@@ -131,28 +182,9 @@ def train_ensemble(
     """Steps 1-4 of the module docstring over the labelled rows of `features`."""
     started = time.perf_counter()
     sample = labelled_sample(features, feature_set.names, until)
-    names = list(feature_set.names)
-    matrix = sample[names].to_numpy(dtype=np.float64)
-    target = sample["target"].to_numpy(dtype=np.float64)
-    times = sample["timestamp"].to_numpy(dtype="datetime64[ns]")
-    label_ends = sample["label_end"].to_numpy(dtype="datetime64[ns]")
-
-    def stack(rows: np.ndarray) -> StackedEnsemble:
-        result = train_stacked_ensemble(
-            matrix[rows],
-            target[rows],
-            times[rows],
-            label_ends[rows],
-            names,
-            base_factories=recipe.base_factories,
-            meta_factory=recipe.meta_factory,
-            splitter=recipe.inner_splitter,
-            parallel=recipe.parallel,
-        )
-        return result.ensemble
-
-    def fit_predict(train_rows: np.ndarray, test_rows: np.ndarray) -> np.ndarray:
-        return stack(train_rows).predict_proba(matrix[test_rows])
+    rows = TrainingRows.of(sample, feature_set.names)
+    names = list(rows.names)
+    matrix = rows.matrix
 
     total = math.comb(cpcv.n_folds, cpcv.n_test_folds) + 1  # the splits, then the final fit
 
@@ -161,22 +193,12 @@ def train_ensemble(
             on_progress(index + 1, total)
 
     evaluation = evaluate_cpcv(
-        sample, fit_predict, settings=cpcv, trading=trading, on_split=split_done
+        sample, rows.fit_predict(recipe), settings=cpcv, trading=trading, on_split=split_done
     )
     trials = trial_statistics(feature_store, trading.periods_per_year)
     gates = evaluate_gates(evaluation.path_returns, trials, thresholds, trading.periods_per_year)
 
-    final = train_stacked_ensemble(
-        matrix,
-        target,
-        times,
-        label_ends,
-        names,
-        base_factories=recipe.base_factories,
-        meta_factory=recipe.meta_factory,
-        splitter=recipe.inner_splitter,
-        parallel=recipe.parallel,
-    )
+    final = rows.stack(recipe)
     shap_rows = np.random.default_rng(seed).permutation(len(sample))[:SHAP_ROWS]
     shap_rows.sort()
     report = feature_report(
@@ -196,8 +218,8 @@ def train_ensemble(
         "feature_definition_hash": feature_set.definition_hash,
         "features": dict(feature_set.metadata),
         "data_range": {
-            "from": pd.Timestamp(times.min(), tz="UTC").isoformat(),
-            "until": pd.Timestamp(times.max(), tz="UTC").isoformat(),
+            "from": pd.Timestamp(rows.times.min(), tz="UTC").isoformat(),
+            "until": pd.Timestamp(rows.times.max(), tz="UTC").isoformat(),
             "rows": len(sample),
             "symbols": sorted(sample["symbol"].unique().tolist()),
         },

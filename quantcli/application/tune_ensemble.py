@@ -20,12 +20,12 @@ import optuna
 import pandas as pd
 
 from quantcli.application.cpcv_evaluation import CpcvSettings, PathTrading, evaluate_cpcv
-from quantcli.application.ensemble import train_stacked_ensemble
 from quantcli.application.ports import FeatureStore
 from quantcli.application.train_ensemble import (
     TRIALS_TABLE,
     EnsembleRecipe,
     FeatureSet,
+    TrainingRows,
     labelled_sample,
 )
 from quantcli.domain.errors import DataError, ValidationError
@@ -114,31 +114,13 @@ def tune_ensemble(
     if n_trials < 1:
         raise ValidationError(f"n_trials {n_trials} must be at least 1")
     sample = labelled_sample(features, feature_set.names, None)
-    names = list(feature_set.names)
-    matrix = sample[names].to_numpy(dtype=np.float64)
-    target = sample["target"].to_numpy(dtype=np.float64)
-    times = sample["timestamp"].to_numpy(dtype="datetime64[ns]")
-    label_ends = sample["label_end"].to_numpy(dtype="datetime64[ns]")
+    rows = TrainingRows.of(sample, feature_set.names)
     records: list[dict[str, Any]] = []
 
     def objective(trial: optuna.Trial) -> float:
         started = time.perf_counter()
         flat = {dimension.name: dimension.suggest(trial) for dimension in search_space}
         recipe = make_recipe(nested(flat))
-
-        def fit_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
-            result = train_stacked_ensemble(
-                matrix[train],
-                target[train],
-                times[train],
-                label_ends[train],
-                names,
-                base_factories=recipe.base_factories,
-                meta_factory=recipe.meta_factory,
-                splitter=recipe.inner_splitter,
-                parallel=recipe.parallel,
-            )
-            return result.ensemble.predict_proba(matrix[test])
 
         def report(split: int, mean_auc: float) -> None:
             trial.report(mean_auc, split)
@@ -156,7 +138,7 @@ def tune_ensemble(
                 raise optuna.TrialPruned(f"mean AUC {mean_auc:.4f} after split {split}")
 
         evaluation = evaluate_cpcv(
-            sample, fit_predict, settings=cpcv, trading=trading, on_split=report
+            sample, rows.fit_predict(recipe), settings=cpcv, trading=trading, on_split=report
         )
         sharpe = float(np.mean(evaluation.path_sharpes))
         auc = float(np.mean(evaluation.split_auc))
