@@ -39,5 +39,9 @@ class BrokerError(QuantCLIError):
     """The broker refused a request or could not be reached."""
 
 
+class BrokerTimeout(BrokerError):
+    """The broker did not answer within its configured timeout (the request may still land)."""
+
+
 class StorageError(QuantCLIError):
     """A store (database, file) could not be read or written."""

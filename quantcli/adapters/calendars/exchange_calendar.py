@@ -79,6 +79,14 @@ class ExchangeTradingCalendar:
         )
         return len(inside)
 
+    def session_close(self, day: date) -> datetime:
+        if not self.is_session(day):
+            raise DataError(
+                f"{day} is not a {self._code} session ({self.closed_reason(day)}): it has no close"
+            )
+        close: datetime = self._calendar.session_close(pd.Timestamp(day)).to_pydatetime()
+        return close
+
     def _check_range(self, day: date) -> None:
         first = self._calendar.first_session.date()
         last = self._calendar.last_session.date()

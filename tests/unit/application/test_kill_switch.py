@@ -315,6 +315,9 @@ class FakeCalendar:
             current += timedelta(days=1)
         return count
 
+    def session_close(self, day_: date) -> datetime:
+        return datetime(day_.year, day_.month, day_.day, 21, tzinfo=UTC)
+
 
 def test_a_bar_on_a_non_session_day_is_rejected_by_name(fakes: ModuleType) -> None:
     session = session_with(fakes, {5: 0.1}, calendar=FakeCalendar())

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from quantcli.domain.errors import BrokerError
+from quantcli.domain.errors import BrokerError, BrokerTimeout
 
 
-class IbkrTimeout(BrokerError):
+class IbkrTimeout(BrokerTimeout):
     """TWS / IB Gateway did not answer within the configured timeout."""
 
 

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from decimal import Decimal
 
 import attrs
 
+from quantcli.domain.quotes import Quote
 
-@attrs.frozen
-class Quote:
-    """The latest top of book and last trade of one symbol; None where IB sent nothing yet."""
-
-    symbol: str
-    bid: Decimal | None
-    ask: Decimal | None
-    last: Decimal | None
-    bid_size: Decimal | None
-    ask_size: Decimal | None
-    last_size: Decimal | None
-    timestamp: datetime
+__all__ = ["AccountSummary", "BrokerPosition", "Quote"]
 
 
 @attrs.frozen

@@ -59,3 +59,14 @@ def test_an_unknown_code_is_a_config_error_and_an_out_of_range_day_a_data_error(
         ExchangeTradingCalendar("NOPE")
     with pytest.raises(DataError, match="outside the XNYS calendar's range"):
         xnys.is_session(date(1980, 1, 2))
+
+
+def test_a_session_closes_at_the_exchange_close_in_utc(xnys: ExchangeTradingCalendar) -> None:
+    assert xnys.session_close(date(2026, 11, 24)) == datetime(2026, 11, 24, 21, tzinfo=UTC)
+    # The day after Thanksgiving closes early, at 13:00 New York time.
+    assert xnys.session_close(date(2026, 11, 27)) == datetime(2026, 11, 27, 18, tzinfo=UTC)
+
+
+def test_a_closed_day_has_no_close(xnys: ExchangeTradingCalendar) -> None:
+    with pytest.raises(DataError, match=r"2026-11-26 is not a XNYS session \(holiday"):
+        xnys.session_close(date(2026, 11, 26))
