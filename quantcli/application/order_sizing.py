@@ -7,7 +7,7 @@ import enum
 import itertools
 import math
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -60,6 +60,15 @@ class SizingPolicy:
     payoff_ratio: float = attrs.field(default=1.0, validator=_positive)
 
 
+def annualized_volatility(returns: Sequence[float], bars_per_year: float) -> float | None:
+    """Std (ddof 1) of `returns` × sqrt(bars_per_year); None for fewer than two returns."""
+    if len(returns) < 2:
+        return None
+    mean = sum(returns) / len(returns)
+    variance = sum((r - mean) ** 2 for r in returns) / (len(returns) - 1)
+    return math.sqrt(variance * bars_per_year)
+
+
 @attrs.define
 class SignalSizer:
     """Applies a SizingPolicy; `observe` every bar so volatility targeting has its history."""
@@ -80,11 +89,7 @@ class SignalSizer:
         """Std (ddof 1) of the last returns × sqrt(bars_per_year); None before two returns."""
         closes = list(self._closes.get(symbol, ()))
         returns = [later / earlier - 1.0 for earlier, later in itertools.pairwise(closes)]
-        if len(returns) < 2:
-            return None
-        mean = sum(returns) / len(returns)
-        variance = sum((r - mean) ** 2 for r in returns) / (len(returns) - 1)
-        return math.sqrt(variance * self.policy.bars_per_year)
+        return annualized_volatility(returns, self.policy.bars_per_year)
 
     def target_weight(self, signal: Signal) -> float:
         """The capped weight this policy gives the signal."""

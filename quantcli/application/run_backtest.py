@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from quantcli import kernels
+from quantcli.application.order_sizing import SizingPolicy
 from quantcli.application.performance import (
     PerformanceSummary,
     drawdown_series,
@@ -39,6 +40,7 @@ from quantcli.application.report_analytics import (
 from quantcli.application.report_monte_carlo import returns_monte_carlo, trades_monte_carlo
 from quantcli.application.rule_strategies import WeightsStrategy
 from quantcli.application.strategy import ThresholdStrategy
+from quantcli.application.weight_sizing import sized_weights
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
 from quantcli.domain.errors import DataError, ValidationError
 from quantcli.domain.trading_types import OrderSide
@@ -367,8 +369,15 @@ def run_backtest(
     rebalance_band: float = 0.0,
     costs: kernels.CostModel | None = None,
     margin: kernels.MarginRules | None = None,
+    sizing: SizingPolicy | None = None,
 ) -> BacktestResult:
-    """Trade the threshold strategy's weights from the first to the last predicted bar."""
+    """Trade the threshold strategy's weights from the first to the last predicted bar.
+
+    With `sizing`, each bar's weights are sized as a paper or live session's SignalSizer
+    sizes that bar's signals (`weight_sizing.sized_weights`, volatility from the closes of
+    the bars traded here); None trades the strategy's weights as they are. The no-trade band
+    is `rebalance_band`, as without sizing.
+    """
     if predictions.empty:
         raise DataError("no out-of-sample predictions: train a model first")
     symbols = sorted(predictions["symbol"].unique().tolist())
@@ -376,14 +385,16 @@ def run_backtest(
     bars = bar_store.read_bars(symbols, start.to_pydatetime(), end.to_pydatetime())
     if bars.empty:
         raise DataError(f"no stored bars between {start.isoformat()} and {end.isoformat()}")
-    probabilities = predictions.pivot(
-        index="timestamp", columns="symbol", values="probability_up"
-    ).reindex(index=_panel(bars, "open", symbols).index, columns=symbols)
-    weights = pd.DataFrame(
-        strategy.target_weights(probabilities.to_numpy(dtype=np.float64)),
-        index=probabilities.index,
-        columns=symbols,
+    closes = _panel(bars, "close", symbols)
+    probabilities = (
+        predictions.pivot(index="timestamp", columns="symbol", values="probability_up")
+        .reindex(index=closes.index, columns=symbols)
+        .to_numpy(dtype=np.float64)
     )
+    target = strategy.target_weights(probabilities)
+    if sizing is not None:
+        target = sized_weights(target, probabilities, closes.to_numpy(dtype=np.float64), sizing)
+    weights = pd.DataFrame(target, index=closes.index, columns=symbols)
     return backtest_weights(
         bars,
         weights,

@@ -3,9 +3,10 @@
 Paper and live differ only in the injected broker, bar feed and clock; this loop is the same.
 Per bar: the exchange calendar must know the bar's day as a session (else the bar is rejected
 by name); the broker sees the bar and its fills land; the kill switch is consulted (and its
-automatic triggers checked); then, unless it is tripped, signals are sized into orders that pass
-the pre-trade check before they are saved and sent. The bar ends with one ledger commit of the
-portfolio snapshot and the equity point, which is also the checkpoint a restart resumes after.
+automatic triggers checked); then, unless it is tripped, signals are sized into orders (shaped
+by the order template: market, or a limit off the last close) that pass the pre-trade check
+before they are saved and sent. The bar ends with one ledger commit of the portfolio snapshot
+and the equity point, which is also the checkpoint a restart resumes after.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from quantcli.domain.bar import Bar
 from quantcli.domain.errors import BrokerError, ExecutionError
 from quantcli.domain.kill_switch import KillSwitchStatus, KillTrigger
 from quantcli.domain.loss_limits import EquityPoint
+from quantcli.domain.order_template import MARKET_DAY, OrderTemplate
 from quantcli.domain.orders import Order
 from quantcli.domain.positions import Portfolio
 from quantcli.domain.risk import RiskLimits, check_order
@@ -129,6 +131,7 @@ class TradingSession:
     risk_check: PreTradeCheck | None = None  # None: LimitsCheck(limits)
     calendar: TradingCalendar | None = None  # None: every bar is a session
     kill_switch: KillSwitch | None = None
+    order_template: OrderTemplate | None = None  # None: MARKET DAY
     equity_history: list[EquityPoint] = attrs.Factory(list)
     orders: dict[str, Order] = attrs.Factory(dict)
     marks: dict[str, Decimal] = attrs.Factory(dict)
@@ -242,14 +245,13 @@ class TradingSession:
         delta = self.sizer.order_quantity(signal, held, equity, price)
         if delta == 0:
             return None
-        order = Order(
+        order = (self.order_template or MARKET_DAY).build(
             client_order_id=order_id,
             symbol=signal.symbol,
             side=OrderSide.for_quantity_change(delta),
             quantity=abs(delta),
+            last_price=price,
             created_at=timestamp,
-            order_type=OrderType.MARKET,
-            time_in_force=TimeInForce.DAY,
             account=self.account,
         )
         reason = self._check.reject_reason(order, price, self.portfolio, self.marks, timestamp)
@@ -330,6 +332,7 @@ class TradingSession:
             order_id = client_order_id(self.account, symbol, at) + FLATTEN_SUFFIX
             if need == 0 or self.engine.order(order_id) or self.ledger.order(order_id):
                 continue
+            # Whatever the order template: a flatten order reduces risk and must get out.
             order = Order(
                 client_order_id=order_id,
                 symbol=symbol,

@@ -158,7 +158,8 @@ class Container(containers.DeclarativeContainer):
     # model and the account's durable book. `live_broker` is what `quantcli live` uses
     # (trading.broker decides).
     broker = providers.Factory(build_paper_broker, settings)
-    live_broker = providers.Singleton(build_live_broker, settings)
+    # `live_broker(account=..., on_quote=...)`: not connected yet; the caller connects and closes.
+    live_broker = providers.Factory(build_live_broker, settings)
     kill_switch_store = providers.Singleton(SqliteKillSwitchStore, database)
     trading_calendar = providers.Singleton(
         ExchangeTradingCalendar, providers.Callable(lambda s: s.trading.calendar, settings)
@@ -166,6 +167,8 @@ class Container(containers.DeclarativeContainer):
     # Loss limits are a parameter of the policy: risk.yaml's loss_limits plug in here.
     kill_switch_policy = providers.Callable(build_kill_switch_policy, settings)
     sizing_policy = providers.Callable(lambda s: s.risk.sizing.to_policy(), settings)
+    # The orders signals become (trading.orders): MARKET DAY by default.
+    order_template = providers.Callable(lambda s: s.trading.orders.to_template(), settings)
     estimator = providers.Factory(
         LightGbmEstimator,
         params=providers.Callable(lightgbm_params, settings),

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
 
 from quantcli.adapters.brokers import SimulatedBroker, SimulatedBrokerJournal
+from quantcli.adapters.storage import SqliteDatabase, SqliteLedger
 from quantcli.application.kill_switch import KillSwitchPolicy
-from quantcli.application.ports import Broker
 from quantcli.application.risk_engine import RiskEngine
 from quantcli.domain.cost_models import (
     CommissionTier,
@@ -18,6 +23,10 @@ from quantcli.domain.cost_models import (
 from quantcli.domain.errors import BrokerError
 from quantcli.domain.loss_limits import LossLimits
 from quantcli.entrypoints.settings import Settings
+
+if TYPE_CHECKING:
+    from quantcli.adapters.brokers.ibkr import IbkrBroker, LocalBook
+    from quantcli.adapters.brokers.ibkr.market_data import QuoteListener
 
 PAPER_BROKER_FILE = "paper_broker.db"
 
@@ -77,19 +86,58 @@ def build_paper_broker(settings: Settings, account: str = "paper") -> SimulatedB
     )
 
 
-def build_live_broker(settings: Settings) -> Broker:
-    """The broker `quantcli live` trades through, chosen by trading.broker."""
-    choice = settings.trading.broker
-    if choice == "simulated":
+def build_live_broker(
+    settings: Settings, account: str, on_quote: QuoteListener | None = None
+) -> IbkrBroker:
+    """The broker `quantcli live` trades `account` through, chosen by trading.broker: not yet
+    connected; the ledger's open orders and positions are what it reconciles against."""
+    require_live_broker(settings)
+    return build_ibkr_broker(settings, account, on_quote=on_quote)
+
+
+def require_live_broker(settings: Settings) -> None:
+    """Refuse live trading when trading.broker names no live broker."""
+    if settings.trading.broker == "simulated":
         raise BrokerError(
             "no live broker is configured: trading.broker is 'simulated', which only paper "
-            "trades stored bars (`quantcli paper`); set trading.broker: ibkr for live trading"
+            "trades (`quantcli paper`); set trading.broker: ibkr for live trading"
         )
-    # The IBKR adapter (quantcli/adapters/brokers/ibkr) is built here once it is wired.
-    raise BrokerError(
-        f"trading.broker is {choice!r}, but the IBKR broker adapter is not available in this "
-        "build yet; live trading cannot start"
-    )
+
+
+def build_ibkr_broker(
+    settings: Settings,
+    account: str = "",
+    *,
+    on_quote: QuoteListener | None = None,
+    reconcile_ledger: bool = True,
+) -> IbkrBroker:
+    """trading.yaml's `ibkr:` section as an IbkrBroker for IB account `account` ("" = the
+    login's only account); `reconcile_ledger=False` for a quotes-only connection."""
+    # ib_async costs a quarter second to import: only the commands that talk to IB pay it.
+    from quantcli.adapters.brokers.ibkr import IbkrBroker, IbkrConfig
+
+    ibkr = settings.trading.ibkr
+    config = IbkrConfig(**{**attrs.asdict(ibkr), "account": account})
+    local_book = _ledger_book(settings.database_path, account) if reconcile_ledger else None
+    return IbkrBroker(config, local_book=local_book, on_quote=on_quote)
+
+
+def _ledger_book(database: Path, account: str) -> Callable[[], LocalBook]:
+    """The ledger's side of a reconciliation. The broker calls it on its own thread, so each
+    call opens its own SQLite connection (a connection belongs to the thread that made it)."""
+    from quantcli.adapters.brokers.ibkr import LocalBook
+
+    def book() -> LocalBook:
+        with SqliteDatabase(database) as connection:
+            ledger = SqliteLedger(connection)
+            open_orders = [o for o in ledger.orders(account=account) if o.status.is_open]
+            portfolio = ledger.load_portfolio(account)
+        # An account the ledger never traded holds nothing: whatever IB holds is a difference.
+        held = {} if portfolio is None else portfolio.positions
+        positions = {symbol: p.quantity for symbol, p in held.items() if not p.is_flat}
+        return LocalBook(open_orders=open_orders, positions=positions)
+
+    return book
 
 
 def build_risk_engine(settings: Settings) -> RiskEngine:

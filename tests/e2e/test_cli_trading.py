@@ -156,18 +156,6 @@ def test_live_shows_account_and_limits_then_stops_without_a_live_broker(run_cli:
     assert "Error: no live broker is configured: trading.broker is 'simulated'" in result.stderr
 
 
-def test_live_with_ibkr_configured_says_the_adapter_is_not_available(
-    run_cli: RunCli, tmp_path: Path
-) -> None:
-    override = tmp_path / "ibkr.yaml"
-    override.write_text("trading:\n  broker: ibkr\n")
-
-    result = run_cli("--config", str(override), "live", "--account", "U1", "--confirm-live")
-
-    assert result.returncode == 1
-    assert "IBKR broker adapter is not available" in result.stderr
-
-
 def test_an_unknown_broker_setting_names_file_and_key(run_cli: RunCli, tmp_path: Path) -> None:
     override = tmp_path / "bad.yaml"
     override.write_text("trading:\n  broker: etrade\n")

@@ -28,6 +28,7 @@ from quantcli.application.strategy_sweep import sweep_strategy
 from quantcli.application.train_model import OOS_PREDICTIONS_TABLE
 from quantcli.application.walk_forward import WindowMode
 from quantcli.application.walk_forward_sweep import WalkForwardSweep, walk_forward_sma_crossover
+from quantcli.application.weight_sizing import sizing_description
 from quantcli.entrypoints.cli.output import percent, ratio, table
 from quantcli.entrypoints.container import Container
 from quantcli.entrypoints.settings.schema import CostModelSettings, MarginSettings
@@ -38,15 +39,19 @@ def backtest_model(
 ) -> tuple[BacktestResult, Path]:
     """Backtest the trained model's out-of-sample predictions through the threshold strategy."""
     settings = container.settings()
+    sizing = container.sizing_policy()
     result = run_backtest(
         container.bar_store(),
         container.feature_store().load(OOS_PREDICTIONS_TABLE),
         strategy=container.strategy(),
+        sizing=sizing,
         **_costs(container),
     )
     configuration = {
         "strategy": attrs.asdict(container.strategy()),
         "predictions": "out-of-sample, purged walk-forward",
+        # risk.sizing.method, as paper and live sessions size the same signals.
+        "sizing": sizing_description(sizing),
         **_cost_configuration(container),
     }
     title = "out-of-sample predictions"
@@ -65,7 +70,12 @@ def backtest_strategy(
     result = run_strategy_backtest(
         container.bar_store(), strategy, symbols=symbols, **_costs(container)
     )
-    configuration = {"strategy": name, **_cost_configuration(container)}
+    configuration = {
+        "strategy": name,
+        # Rules and user strategies choose their own weights; risk.sizing sizes model signals.
+        "sizing": "the strategy's own target weights (risk.sizing.method sizes model signals)",
+        **_cost_configuration(container),
+    }
     if attrs.has(type(strategy)):
         configuration["parameters"] = attrs.asdict(strategy)
     path = report_path or container.settings().report_path
@@ -326,6 +336,8 @@ def _report(
     summary = result.summary
     start, end = result.equity.index[0], result.equity.index[-1]
     click.echo(f"Backtest of {title}, {start:%Y-%m-%d} to {end:%Y-%m-%d}:")
+    if "sizing" in configuration:
+        click.echo(f"Sizing: {configuration['sizing']}")
     rows: list[tuple[str, object]] = [
         ("total return", percent(summary.total_return)),
         ("CAGR", percent(summary.cagr)),

@@ -7,8 +7,8 @@ from datetime import timedelta
 import click
 
 from quantcli.application.kill_switch import kill_switch_status
-from quantcli.domain.errors import BrokerError
 from quantcli.domain.loss_limits import LossLimits
+from quantcli.entrypoints.cli import live_workflows
 from quantcli.entrypoints.cli.app_context import AppContext
 from quantcli.entrypoints.trading_providers import build_kill_switch_policy
 
@@ -16,9 +16,33 @@ from quantcli.entrypoints.trading_providers import build_kill_switch_policy
 @click.command()
 @click.option("--account", help="The broker account to trade (required).")
 @click.option("--confirm-live", is_flag=True, help="Required: real orders, real money.")
+@click.option(
+    "--symbol",
+    "symbols",
+    multiple=True,
+    help="Trade only this symbol (repeatable; default: every symbol in the bar store).",
+)
+@click.option(
+    "--bars",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after this many bars (default: run until Ctrl-C or SIGTERM).",
+)
 @click.pass_obj
-def live(app: AppContext, account: str | None, confirm_live: bool) -> None:
-    """Trade ACCOUNT live through the broker trading.broker names (needs --confirm-live)."""
+def live(
+    app: AppContext,
+    *,
+    account: str | None,
+    confirm_live: bool,
+    symbols: tuple[str, ...],
+    bars: int | None,
+) -> None:
+    """Trade ACCOUNT live through the broker trading.broker names (needs --confirm-live).
+
+    Connects, reconciles the ledger with the broker (refusing to start when positions
+    differ), then builds bars from live quotes (trading.live_feed) and runs the same
+    signal, sizing, risk and ledger path as paper trading.
+    """
     missing = [
         flag
         for flag, given in (("--account ID", bool(account)), ("--confirm-live", confirm_live))
@@ -53,12 +77,7 @@ def live(app: AppContext, account: str | None, confirm_live: bool) -> None:
         f"{_loss_limits(policy.loss_limits)}; now {status.describe()}"
     )
     click.echo(f"Calendar: {settings.trading.calendar}")
-    app.container.live_broker()
-    # A live broker exists from here on; the live bar feed is the piece still to wire.
-    raise BrokerError(
-        "the live broker is configured, but no live market data feed is wired yet: "
-        "live sessions cannot start"
-    )
+    live_workflows.live(app.container, account, symbols, bars)
 
 
 def _off(value: object) -> str:

@@ -14,6 +14,7 @@ from quantcli.entrypoints.cli.data_commands import data
 from quantcli.entrypoints.cli.kill_commands import kill, reset_kill
 from quantcli.entrypoints.cli.live_command import live
 from quantcli.entrypoints.cli.model_commands import models
+from quantcli.entrypoints.cli.order_commands import cancel, replace
 from quantcli.entrypoints.cli.quickstart_command import quickstart
 from quantcli.entrypoints.cli.research_commands import (
     backtest,
@@ -71,6 +72,8 @@ for command in (
     paper,
     positions,
     orders,
+    cancel,
+    replace,
     pnl,
     kill,
     reset_kill,

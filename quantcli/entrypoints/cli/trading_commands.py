@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from quantcli.entrypoints.cli import ledger_reports, trading_workflows
+from quantcli.entrypoints.cli import ledger_reports, live_workflows, trading_workflows
 from quantcli.entrypoints.cli.app_context import AppContext
 
 _ACCOUNT_HELP = "Ledger account (default: paper.account)."
@@ -22,17 +22,53 @@ _ACCOUNT_HELP = "Ledger account (default: paper.account)."
     show_default=True,
     help="Seconds to wait after each bar (0: as fast as possible).",
 )
+@click.option(
+    "--feed",
+    type=click.Choice(["replay", "ibkr"]),
+    default="replay",
+    show_default=True,
+    help="replay: stored bars; ibkr: bars built from IB's live quotes (trading.ibkr).",
+)
+@click.option(
+    "--symbol",
+    "symbols",
+    multiple=True,
+    help="With --feed ibkr: trade only this symbol (repeatable; default: the bar store's).",
+)
+@click.option(
+    "--bars",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --feed ibkr: stop after this many bars (default: until Ctrl-C or SIGTERM).",
+)
 @click.pass_obj
-def paper(app: AppContext, days: int | None, account: str | None, pace: float) -> None:
-    """Paper-trade the latest bars one by one through the simulated broker into the ledger.
+def paper(
+    app: AppContext,
+    *,
+    days: int | None,
+    account: str | None,
+    pace: float,
+    feed: str,
+    symbols: tuple[str, ...],
+    bars: int | None,
+) -> None:
+    """Paper-trade bars one by one through the simulated broker into the ledger.
 
-    An account that traded before resumes after its last finished bar; orders a crash left
-    unsettled are looked up at the broker by client order id before anything is resent.
+    By default the latest stored bars are replayed; `--feed ibkr` trades bars built from IB's
+    live quotes instead. An account that traded before resumes after its last finished bar;
+    orders a crash left unsettled are looked up at the broker by client order id before
+    anything is resent.
     """
     defaults = app.settings.backtest.paper
-    trading_workflows.paper(
-        app.container, days or defaults.days, account or defaults.account, pace_seconds=pace
-    )
+    account = account or defaults.account
+    if feed == "ibkr":
+        if days is not None or pace:
+            raise click.UsageError("--days and --pace apply to --feed replay only")
+        live_workflows.paper_on_ib_quotes(app.container, account, symbols, bars)
+        return
+    if symbols or bars is not None:
+        raise click.UsageError("--symbol and --bars apply to --feed ibkr only")
+    trading_workflows.paper(app.container, days or defaults.days, account, pace_seconds=pace)
 
 
 @click.command()

@@ -13,21 +13,24 @@ import pandas as pd
 from quantcli.application.bar_replay import FrameBarReplay
 from quantcli.application.build_features import FEATURES_TABLE
 from quantcli.application.generate_signals import PrecomputedSignalSource
-from quantcli.application.kill_switch import KillSwitch, kill_switch_status
+from quantcli.application.kill_switch import kill_switch_status
 from quantcli.application.reconcile_positions import (
-    RecoveryReport,
-    reconcile_positions,
     restore_account,
 )
-from quantcli.application.risk_engine import RiskEngineCheck
-from quantcli.application.run_trading_session import SessionSummary, TradingSession
-from quantcli.domain.errors import DataError, ExecutionError
+from quantcli.application.run_trading_session import SessionSummary
+from quantcli.domain.errors import DataError
 from quantcli.domain.positions import Portfolio
 from quantcli.domain.trading_types import to_decimal
 from quantcli.entrypoints.cli import training_workflows
 from quantcli.entrypoints.cli.output import progress, table
+from quantcli.entrypoints.cli.session_setup import (
+    check_positions,
+    report_recovery,
+    report_session,
+    start_session,
+)
 from quantcli.entrypoints.container import Container
-from quantcli.entrypoints.trading_providers import backtest_only_costs, build_risk_engine
+from quantcli.entrypoints.trading_providers import backtest_only_costs
 
 
 def paper_window(container: Container, days: int, symbols: Sequence[str] | None) -> pd.DataFrame:
@@ -67,31 +70,12 @@ def paper(
     window_features = feature_table[feature_table["timestamp"] >= start]
     broker = container.broker(account=account)
     ledger = container.ledger()
-    calendar = container.trading_calendar()
     opening_cash = ledger.open_account(account, settings.backtest.initial_cash, start)
     restored = restore_account(ledger, account, opening_cash)
-    session = TradingSession(
-        account=account,
-        broker=broker,
-        ledger=ledger,
-        limits=container.risk_limits(),
-        risk_check=RiskEngineCheck(build_risk_engine(settings)),
-        signal_source=PrecomputedSignalSource.from_model(
-            window_features, model, container.strategy()
-        ),
-        portfolio=restored.portfolio,
-        sizing=container.sizing_policy(),
-        calendar=calendar,
-        kill_switch=KillSwitch(
-            container.kill_switch_store(),
-            container.kill_switch_policy(),
-            session_of=calendar.session_of,
-        ),
-        equity_history=restored.equity_history,
-        orders=restored.open_orders,
-    )
+    signals = PrecomputedSignalSource.from_model(window_features, model, container.strategy())
+    session = start_session(container, account, broker, signals, restored)
     recovery = session.recover(restored.last_bar, resubmit=settings.trading.resubmit_unacknowledged)
-    _report_recovery(account, restored.last_bar, recovery)
+    report_recovery(account, restored.last_bar, recovery)
     to_trade = _bars_after(window, restored.last_bar)
     with progress(f"Paper trading {to_trade} bars", max(to_trade, 1)) as advance:
 
@@ -101,13 +85,8 @@ def paper(
                 time.sleep(pace_seconds)
 
         summary = session.run(FrameBarReplay(window), on_bar=on_bar, resume_after=restored.last_bar)
-    _report_session(summary)
-    breaks = reconcile_positions(session.portfolio, broker.positions(account))
-    if breaks:
-        details = ", ".join(
-            f"{b.symbol} ledger {b.ledger_quantity} vs broker {b.broker_quantity}" for b in breaks
-        )
-        raise ExecutionError(f"account {account}: positions differ from the broker's: {details}")
+    report_session(summary)
+    check_positions(summary, broker.positions(account), "the broker")
     return summary
 
 
@@ -116,37 +95,6 @@ def _bars_after(window: pd.DataFrame, last_bar: datetime | None) -> int:
     if last_bar is None:
         return len(timestamps)
     return int((pd.DatetimeIndex(timestamps) > pd.Timestamp(last_bar)).sum())
-
-
-def _report_recovery(account: str, last_bar: datetime | None, report: RecoveryReport) -> None:
-    if last_bar is not None:
-        click.echo(f"Resuming account {account} after its last finished bar {last_bar:%Y-%m-%d}")
-    for line in report.lines():
-        click.echo(f"Recovery: {line}")
-
-
-def _report_session(summary: SessionSummary) -> None:
-    notes = []
-    if summary.bars_rejected:
-        notes.append(f"{len(summary.bars_rejected)} rejected: no exchange session")
-    if summary.bars_skipped:
-        notes.append(f"{summary.bars_skipped} done before")
-    replayed = summary.bars_processed + len(summary.bars_rejected)
-    note = f" ({'; '.join(notes)})" if notes else ""
-    click.echo(
-        f"Paper account {summary.account}: {replayed} bars{note}, "
-        f"{summary.orders_submitted} orders submitted, {summary.orders_rejected} rejected by risk, "
-        f"{summary.fills} fills, {summary.open_orders} working; "
-        f"equity {summary.final_equity:,.2f}"
-    )
-    for reason in summary.bars_rejected:
-        click.echo(f"Warning: {reason}", err=True)
-    status = summary.kill_switch
-    if status is not None and status.tripped:
-        click.echo(
-            f"Kill switch {status.describe()}; {summary.signals_blocked} signal(s) blocked, "
-            f"{summary.flatten_orders} flatten order(s)"
-        )
 
 
 def last_closes(container: Container, symbols: Sequence[str]) -> dict[str, Decimal]:

@@ -44,14 +44,18 @@ from quantcli.domain.order_rules import (
     RestrictedRule,
     ShortAvailabilityRule,
 )
+from quantcli.domain.order_template import BPS, OrderTemplate
 from quantcli.domain.risk import RiskLimits
 from quantcli.domain.risk_rules import RiskRule, RiskRules
 from quantcli.domain.stress_scenarios import SECTOR_PREFIX, StressScenario
+from quantcli.domain.trading_types import OrderType, TimeInForce
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DATA_SOURCES = ("synthetic", "file")
 SIZING_METHODS = tuple(method.value for method in SizingMethod)
 BROKERS = ("simulated", "ibkr")
+ORDER_TYPES = ("market", "limit")
+TIMES_IN_FORCE = ("day", "gtc", "ioc")
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
@@ -805,9 +809,77 @@ class KillSwitchSettings:
     max_missing_sessions: int | None = attrs.field(default=2, validator=_optional_positive_int)
 
 
+MARKET_DATA_TYPES = ("live", "frozen", "delayed", "delayed_frozen")
+BAR_SCHEDULES = ("session", "interval")
+
+
+def _port_number(_instance: Any, attribute: attrs.Attribute[Any], value: int) -> None:
+    if not 1 <= value <= 65535:
+        raise InvalidSettingError(attribute.name, f"{show(value)} is not a TCP port (1-65535)")
+
+
+def _not_below_base(instance: IbkrSettings, _attribute: Any, value: float) -> None:
+    if value < instance.reconnect_backoff_base:
+        problem = f"{show(value)} is below reconnect_backoff_base {instance.reconnect_backoff_base}"
+        raise InvalidSettingError("reconnect_backoff_max", problem)
+
+
+@attrs.frozen
+class IbkrSettings:
+    """Where TWS / IB Gateway listens and how patient to be with it (every wait is finite)."""
+
+    host: str = attrs.field(default="127.0.0.1", validator=not_empty)
+    port: int = attrs.field(default=4002, validator=_port_number)  # 4001/4002 Gateway, 7496/7 TWS
+    client_id: int = attrs.field(default=1, validator=non_negative)
+    connect_timeout: float = attrs.field(default=5.0, validator=[finite, positive])
+    request_timeout: float = attrs.field(default=10.0, validator=[finite, positive])
+    reconnect_backoff_base: float = attrs.field(default=1.0, validator=[finite, positive])
+    reconnect_backoff_max: float = attrs.field(
+        default=60.0, validator=[finite, positive, _not_below_base]
+    )
+    max_reconnect_attempts: int = attrs.field(default=10, validator=positive)
+    market_data_type: str = attrs.field(default="live", validator=_one_of(MARKET_DATA_TYPES))
+    exchange: str = attrs.field(default="SMART", validator=not_empty)
+    currency: str = attrs.field(default="USD", validator=not_empty)
+
+
+@attrs.frozen
+class LiveFeedSettings:
+    """How live quotes become bars: one per exchange session (daily models) or fixed intervals."""
+
+    bars: str = attrs.field(default="session", validator=_one_of(BAR_SCHEDULES))
+    interval_seconds: float = attrs.field(default=60.0, validator=[finite, positive])
+    # Wait after the session close before the daily bar is taken (late prints, closing auction).
+    close_delay_seconds: float = attrs.field(default=60.0, validator=[finite, non_negative])
+    # How often the loop books broker events and checks the kill switch between bars.
+    heartbeat_seconds: float = attrs.field(default=1.0, validator=[finite, positive])
+    # Per symbol, how many stored bars the live features start from.
+    history_bars: int = attrs.field(default=400, validator=positive)
+
+
+@attrs.frozen
+class OrderSettings:
+    """The orders signals become: market, or a marketable limit off the last close."""
+
+    type: str = attrs.field(default="market", validator=_one_of(ORDER_TYPES))
+    # limit only: buys at most this far above the last close, sells at least this far below.
+    limit_offset_bps: float = attrs.field(
+        default=0.0,
+        validator=[finite, non_negative, _check(lambda v: v < BPS, "is not below 10000 (100%)")],
+    )
+    time_in_force: str = attrs.field(default="day", validator=_one_of(TIMES_IN_FORCE))
+
+    def to_template(self) -> OrderTemplate:
+        return OrderTemplate(
+            OrderType(self.type.upper()),
+            TimeInForce(self.time_in_force.upper()),
+            _exact(self.limit_offset_bps),
+        )
+
+
 @attrs.frozen
 class TradingSettings:
-    """Paper and live sessions: the broker, the exchange calendar, the kill switch."""
+    """Paper and live sessions: the broker, the exchange calendar, the kill switch, orders."""
 
     broker: str = attrs.field(default="simulated", validator=_one_of(BROKERS))
     calendar: str = attrs.field(default="XNYS", validator=not_empty)
@@ -815,6 +887,9 @@ class TradingSettings:
     # the last finished bar); false cancels them instead.
     resubmit_unacknowledged: bool = True
     kill_switch: KillSwitchSettings = KillSwitchSettings()
+    orders: OrderSettings = OrderSettings()
+    ibkr: IbkrSettings = IbkrSettings()
+    live_feed: LiveFeedSettings = LiveFeedSettings()
 
 
 # --- all sections -----------------------------------------------------------------------------

@@ -81,15 +81,15 @@ class ReconciliationReport:
             parts.append(f"missing at broker: {', '.join(self.missing_orders)}")
         if self.unknown_orders:
             ids = ", ".join(o.client_order_id for o in self.unknown_orders)
-            parts.append(f"unknown at broker: {ids}")
+            parts.append(f"open only at the broker: {ids}")
         for m in self.order_mismatches:
             parts.append(
                 f"order {m.client_order_id}: local {m.local_filled}/{m.local_quantity} filled, "
                 f"broker {m.broker_filled}/{m.broker_quantity} ({m.broker_status})"
             )
         for kind, mismatches in (
-            ("missing at broker", self.missing_positions),
-            ("unknown at broker", self.unknown_positions),
+            ("held only locally", self.missing_positions),
+            ("held only at the broker", self.unknown_positions),
             ("quantity differs", self.position_mismatches),
         ):
             for p in mismatches:

@@ -1,0 +1,251 @@
+"""`quantcli cancel|replace`: change a paper account's working order between sessions.
+
+Both act as a session would: the account is restored from its ledger, the order is changed at
+the account's simulated broker book (durable, like a real broker's) through the execution
+engine, and the broker's events are booked in the ledger, so the next `quantcli paper` finds
+the two agreeing. Run them while no paper session is trading the account: each process holds
+its own copy of the book.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import click
+
+from quantcli.application.execution_engine import ExecutionEngine
+from quantcli.application.ports import Broker
+from quantcli.application.reconcile_positions import restore_account
+from quantcli.application.risk_engine import RiskEngineCheck
+from quantcli.domain.errors import ExecutionError, RiskError, ValidationError
+from quantcli.domain.orders import Order
+from quantcli.domain.trading_types import to_decimal
+from quantcli.entrypoints.cli.app_context import AppContext
+from quantcli.entrypoints.cli.trading_workflows import last_closes
+from quantcli.entrypoints.container import Container
+from quantcli.entrypoints.trading_providers import build_risk_engine
+
+_ACCOUNT_HELP = "Ledger account the order belongs to (default: paper.account)."
+
+
+class PositiveDecimal(click.ParamType):
+    """An exact positive number: quantities and prices never go through a float."""
+
+    name = "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, Decimal):
+            return value
+        try:
+            number = to_decimal(str(value).strip())
+        except ValidationError:
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if number <= 0:
+            self.fail(f"{value} is not positive", param, ctx)
+        return number
+
+
+def describe(order: Order) -> str:
+    """e.g. "BUY 10 AAA LIMIT 101.00" or "SELL 5 BBB STOP_LIMIT 9.50 stop 9.60"."""
+    parts = [order.side.value, f"{order.quantity:f}", order.symbol, order.order_type.value]
+    if order.limit_price is not None:
+        parts.append(_price(order.limit_price))
+    if order.stop_price is not None:
+        parts.append(f"stop {_price(order.stop_price)}")
+    return " ".join(parts)
+
+
+def _price(value: Decimal) -> str:
+    cents = value.quantize(Decimal("0.01"))
+    return f"{cents}" if cents == value else f"{value:f}"
+
+
+@attrs.frozen
+class WorkingOrder:
+    """A working order of a paper account, with the engine that can change it."""
+
+    order: Order
+    engine: ExecutionEngine
+    broker: Broker
+    at: datetime  # the account's session time: its last finished bar
+
+
+def working_order(
+    container: Container, client_order_id: str, account: str, action: str
+) -> WorkingOrder:
+    """The account's working order, checked against the ledger and the broker; nothing is
+    written before every check has passed."""
+    ledger = container.ledger()
+    order = ledger.order(client_order_id)
+    if order is None:
+        raise ExecutionError(f"order {client_order_id}: no such order in the ledger")
+    if order.account != account:
+        raise ExecutionError(
+            f"order {client_order_id} belongs to account {order.account or '(none)'}, "
+            f"not {account}: give --account {order.account}"
+        )
+    if order.status.is_terminal:
+        raise ExecutionError(
+            f"order {client_order_id} is {order.status.value}, not working: nothing to {action}"
+        )
+    opening_cash = ledger.opening_cash(account)
+    if opening_cash is None:
+        raise ExecutionError(f"order {client_order_id}: account {account} was never opened")
+    broker = container.broker(account=account)
+    state = broker.lookup_order(client_order_id)
+    if state is not None and state.order.status.is_terminal:
+        raise ExecutionError(
+            f"order {client_order_id} is already {state.order.status.value} at the broker; "
+            f"run `quantcli paper --account {account}` to book that first"
+        )
+    if state is None and order.broker_order_id is not None:
+        raise ExecutionError(
+            f"order {client_order_id} is not in account {account}'s simulated broker book: "
+            "only paper orders can be changed here"
+        )
+    restored = restore_account(ledger, account, opening_cash)
+    engine = ExecutionEngine(account, broker, ledger, restored.portfolio, restored.open_orders)
+    # Paper time is the replayed bars' time: a change between runs happens at the last
+    # finished bar, the time the simulated broker stamps it with.
+    at = max(restored.last_bar or order.created_at, order.created_at)
+    return WorkingOrder(engine.orders[client_order_id], engine, broker, at)
+
+
+def cancel_order(container: Container, client_order_id: str, account: str) -> Order:
+    """Cancel a working paper order and book the broker's confirmation; returns it."""
+    working = working_order(container, client_order_id, account, "cancel")
+    before = describe(working.order)
+    working.engine.cancel(client_order_id, working.at, "cancelled by request (quantcli cancel)")
+    working.engine.process_broker_events()
+    order = working.engine.order(client_order_id)
+    assert order is not None
+    done = f"{order.filled_quantity:f} of {order.quantity:f} filled"
+    if order.status.is_open:
+        click.echo(f"Cancel of {client_order_id} ({before}) sent; not yet confirmed: {done}")
+    else:
+        click.echo(f"Cancelled {client_order_id} ({before}): {done}")
+    return order
+
+
+def replace_order(
+    container: Container,
+    client_order_id: str,
+    account: str,
+    *,
+    quantity: Decimal | None,
+    limit_price: Decimal | None,
+    stop_price: Decimal | None,
+) -> Order:
+    """Change a working paper order's total quantity or prices; returns the order carrying on."""
+    working = working_order(container, client_order_id, account, "replace")
+    old = working.order
+    before = describe(old)
+    changes = {"quantity": quantity, "limit_price": limit_price, "stop_price": stop_price}
+    if all(value is None or value == getattr(old, key) for key, value in changes.items()):
+        raise ExecutionError(f"order {client_order_id}: the replace changes nothing ({before})")
+    _check_risk(container, working, quantity, limit_price, stop_price)
+    new_id = working.engine.replace(
+        client_order_id,
+        working.at,
+        quantity=quantity,
+        limit_price=limit_price,
+        stop_price=stop_price,
+    )
+    working.engine.process_broker_events()
+    new = working.engine.order(new_id)
+    assert new is not None
+    if new_id == client_order_id:
+        click.echo(f"Replaced {client_order_id}: {before} -> {describe(new)} (modified in place)")
+    else:
+        click.echo(
+            f"Replaced {client_order_id} ({before}) with {new_id} ({describe(new)}): "
+            f"{new.status.value}"
+        )
+    return new
+
+
+def _check_risk(
+    container: Container,
+    working: WorkingOrder,
+    quantity: Decimal | None,
+    limit_price: Decimal | None,
+    stop_price: Decimal | None,
+) -> None:
+    """A replace that moves a price or adds shares is a new decision: the pre-trade rules
+    (price collar, exposure ...) judge what would then still work, at the last close."""
+    old = working.order
+    if limit_price is None and stop_price is None and (quantity or 0) <= old.quantity:
+        return  # only fewer shares: less risk, never refused
+    portfolio = working.engine.portfolio
+    marks = last_closes(container, sorted({*portfolio.positions, old.symbol}))
+    if old.symbol not in marks:
+        raise RiskError(f"order {old.client_order_id}: no stored close of {old.symbol} to check")
+    remaining = (quantity or old.quantity) - old.filled_quantity
+    if remaining <= 0:
+        return  # the amendment itself refuses it, naming the order
+    probe = Order(
+        client_order_id=old.client_order_id,
+        symbol=old.symbol,
+        side=old.side,
+        quantity=remaining,
+        created_at=old.created_at,
+        order_type=old.order_type,
+        time_in_force=old.time_in_force,
+        limit_price=limit_price or old.limit_price,
+        stop_price=stop_price or old.stop_price,
+        account=old.account,
+    )
+    check = RiskEngineCheck(build_risk_engine(container.settings()))
+    reason = check.reject_reason(probe, marks[old.symbol], portfolio, marks, working.at)
+    if reason is not None:
+        raise RiskError(f"order {old.client_order_id}: replace refused by risk: {reason}")
+
+
+@click.command()
+@click.argument("client_order_id")
+@click.option("--account", help=_ACCOUNT_HELP)
+@click.pass_obj
+def cancel(app: AppContext, client_order_id: str, account: str | None) -> None:
+    """Cancel a paper account's working order at the simulated broker and in the ledger."""
+    cancel_order(app.container, client_order_id, account or app.settings.backtest.paper.account)
+
+
+@click.command()
+@click.argument("client_order_id")
+@click.option(
+    "--quantity",
+    type=PositiveDecimal(),
+    help="New total quantity, shares already filled included.",
+)
+@click.option("--limit-price", type=PositiveDecimal(), help="New limit price.")
+@click.option("--stop-price", type=PositiveDecimal(), help="New stop price.")
+@click.option("--account", help=_ACCOUNT_HELP)
+@click.pass_obj
+def replace(
+    app: AppContext,
+    client_order_id: str,
+    *,
+    quantity: Decimal | None,
+    limit_price: Decimal | None,
+    stop_price: Decimal | None,
+    account: str | None,
+) -> None:
+    """Change a paper account's working order: its quantity, limit or stop price.
+
+    The simulated broker modifies the order in place; a broker that cannot cancels it and
+    sends a linked `<id>-R<n>` order for the rest. Moving a price or adding shares passes the
+    pre-trade risk checks first.
+    """
+    if quantity is None and limit_price is None and stop_price is None:
+        raise click.UsageError("give at least one of --quantity, --limit-price, --stop-price")
+    replace_order(
+        app.container,
+        client_order_id,
+        account or app.settings.backtest.paper.account,
+        quantity=quantity,
+        limit_price=limit_price,
+        stop_price=stop_price,
+    )

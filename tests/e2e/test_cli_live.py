@@ -1,0 +1,240 @@
+"""`quantcli live` and `quantcli paper --feed ibkr` against a fake IB gateway on loopback.
+
+The gateway speaks the TWS socket protocol (tests/integration/adapters/brokers); a thread moves
+its quotes while the real `quantcli` process trades them, bar by bar.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from quantcli.adapters.storage import SqliteBarStore, SqliteDatabase
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "integration" / "adapters" / "brokers"))
+
+from fake_ib_gateway import PLACE_ORDER, FakeIbGateway
+
+ACCOUNT = "DU1234567"
+RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+class MovingMarket:
+    """Moves every symbol's quote by a cent each tick, around the last stored close."""
+
+    def __init__(self, gateway: FakeIbGateway, closes: dict[str, Decimal]) -> None:
+        self.gateway = gateway
+        self.closes = closes
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        step = 0
+        while not self.stopped.wait(0.05):
+            step += 1
+            for symbol, close in self.closes.items():
+                last = close + Decimal("0.01") * (step % 7 - 3)
+                self.gateway.set_quote(
+                    symbol, str(last - Decimal("0.01")), str(last + Decimal("0.01")), str(last)
+                )
+
+    def __enter__(self) -> MovingMarket:
+        for symbol, close in self.closes.items():
+            self.gateway.set_quote(symbol, str(close), str(close + Decimal("0.02")), str(close))
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.thread.join(5)
+
+
+def last_closes(data_dir: Path) -> dict[str, Decimal]:
+    with SqliteDatabase(data_dir / "quantcli.db") as database:
+        bars = SqliteBarStore(database).read_bars(None)
+    last = bars.groupby("symbol")["close"].last()
+    return {symbol: Decimal(f"{close:.2f}") for symbol, close in last.items()}
+
+
+@pytest.fixture
+def gateway() -> Iterator[FakeIbGateway]:
+    contracts = {f"SYN{i:02d}": 90_000_000 + i for i in range(4)}  # the quickstart's universe
+    fake = FakeIbGateway(accounts=(ACCOUNT,), contracts=contracts).start()
+    yield fake
+    fake.stop()
+
+
+def write_config(tmp_path: Path, port: int, *, extra: str = "") -> Path:
+    """IB on the fake gateway, one-second bars on an always-open calendar, every signal long."""
+    config = tmp_path / "live.yaml"
+    config.write_text(
+        f"""
+trading:
+  broker: ibkr
+  calendar: "24/7"
+  ibkr:
+    port: {port}
+    client_id: 7
+    connect_timeout: 2
+    request_timeout: 3
+    reconnect_backoff_base: 0.05
+    reconnect_backoff_max: 0.2
+    max_reconnect_attempts: 2
+  live_feed:
+    bars: interval
+    interval_seconds: 1
+    heartbeat_seconds: 0.1
+backtest:
+  strategy:
+    long_threshold: 0.02
+    short_threshold: 0.01
+    allow_short: false
+{extra}"""
+    )
+    return config
+
+
+def test_live_trades_ib_bar_by_bar_and_a_restart_duplicates_nothing(
+    traded_cli: RunCli, tmp_path: Path, gateway: FakeIbGateway
+) -> None:
+    config = write_config(tmp_path, gateway.port)
+    closes = last_closes(tmp_path / "data")
+    live = ("--config", str(config), "live", "--account", ACCOUNT, "--confirm-live")
+
+    with MovingMarket(gateway, closes):
+        first = traded_cli(*live, "--bars", "3")
+        orders_after_first = list(gateway.orders)
+        second = traded_cli(*live, "--bars", "2")
+
+    assert first.returncode == 0, first.stderr
+    assert f"Connected to IB account {ACCOUNT}; reconciliation: books agree" in first.stdout
+    assert "Trading SYN00, SYN01, SYN02, SYN03 on 1-second bars, 3 bar(s)" in first.stdout
+    assert "bar 3:" in first.stdout
+    assert f"Live account {ACCOUNT}: 3 bars, 4 orders submitted" in first.stdout
+    assert "Positions agree with IB's" in first.stdout
+    # Every order reached IB under its client order id, was filled, and moved IB's positions.
+    assert sorted(o.symbol for o in orders_after_first) == sorted(closes)
+    assert all(o.order_ref.startswith(f"{ACCOUNT}-SYN") for o in orders_after_first)
+    assert all(o.status == "Filled" and o.action == "BUY" for o in orders_after_first)
+    assert all(gateway.positions[o.symbol].quantity == o.quantity for o in orders_after_first)
+
+    # The restart reconciles clean against IB and, already at target, sends nothing new.
+    assert second.returncode == 0, second.stderr
+    assert "reconciliation: books agree" in second.stdout
+    assert f"Live account {ACCOUNT}: 2 bars, 0 orders submitted" in second.stdout
+    assert len(gateway.orders) == len(orders_after_first)
+
+    positions = traded_cli("positions", "--account", ACCOUNT)
+    assert positions.returncode == 0, positions.stderr
+    assert "4 open position(s)" in positions.stdout
+    for order in orders_after_first:
+        assert f"{order.symbol}" in positions.stdout
+        assert f"{order.quantity:,.0f}" in positions.stdout
+
+
+def test_live_refuses_to_start_on_a_new_account_ib_already_holds(
+    traded_cli: RunCli, tmp_path: Path, gateway: FakeIbGateway
+) -> None:
+    gateway.add_position("SYN01", "10", "50")
+    config = write_config(tmp_path, gateway.port)
+
+    result = traded_cli(
+        "--config", str(config), "live", "--account", ACCOUNT, "--confirm-live", "--bars", "1"
+    )
+
+    assert result.returncode == 1
+    assert (
+        "reconciliation: position SYN01 held only at the broker: local 0, broker 10"
+        in result.stdout
+    )
+    assert f"account {ACCOUNT}: the ledger's positions differ from IB's" in result.stderr
+    assert gateway.requests(PLACE_ORDER) == []
+
+
+def test_live_refuses_a_ledger_that_disagrees_with_ib(
+    traded_cli: RunCli, tmp_path: Path, gateway: FakeIbGateway
+) -> None:
+    config = write_config(tmp_path, gateway.port)
+    with MovingMarket(gateway, last_closes(tmp_path / "data")):
+        first = traded_cli(
+            "--config", str(config), "live", "--account", ACCOUNT, "--confirm-live", "--bars", "1"
+        )
+        assert first.returncode == 0, first.stderr
+        gateway.add_position("SYN00", "5", "100")  # a trade made outside QuantCLI
+        second = traded_cli(
+            "--config", str(config), "live", "--account", ACCOUNT, "--confirm-live", "--bars", "1"
+        )
+
+    assert second.returncode == 1
+    assert f"account {ACCOUNT}: the ledger's positions differ from IB's" in second.stderr
+    assert "live trading does not start on a broken book" in second.stderr
+
+
+def test_live_stops_cleanly_on_sigterm_after_the_bar_in_hand(
+    traded_data_dir: Path, tmp_path: Path, gateway: FakeIbGateway
+) -> None:
+    data_dir = tmp_path / "data"
+    subprocess.run(["cp", "-r", str(traded_data_dir), str(data_dir)], check=True)
+    config = write_config(tmp_path, gateway.port)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("QUANTCLI_")}
+    environment["QUANTCLI_DATA_DIR"] = str(data_dir)
+    command = [sys.executable, "-m", "quantcli", "--config", str(config), "live"]
+    command += ["--account", ACCOUNT, "--confirm-live"]
+    with MovingMarket(gateway, last_closes(data_dir)):
+        process = subprocess.Popen(
+            command, cwd=tmp_path, env=environment, stdout=subprocess.PIPE, text=True,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("bar 1:"):
+                break
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+
+    assert process.returncode == 0, err
+    assert "SIGTERM: stopping after the bar in hand" in err
+    assert f"Live account {ACCOUNT}:" in out
+    assert "Positions agree with IB's" in out
+
+
+def test_paper_on_ib_quotes_fills_through_the_simulated_broker(
+    traded_cli: RunCli, tmp_path: Path, gateway: FakeIbGateway
+) -> None:
+    config = write_config(tmp_path, gateway.port)
+    with MovingMarket(gateway, last_closes(tmp_path / "data")):
+        result = traded_cli(
+            "--config", str(config), "paper", "--feed", "ibkr", "--account", "ibpaper",
+            "--bars", "2",
+        )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert f"Connected to IB at 127.0.0.1:{gateway.port} for market data" in result.stdout
+    assert "Paper account ibpaper: 2 bars, 4 orders submitted" in result.stdout
+    assert "4 fills" in result.stdout
+    assert "Positions agree with the simulated broker's" in result.stdout
+    assert gateway.requests(PLACE_ORDER) == []  # orders never leave the machine
+
+
+def test_live_without_a_gateway_fails_after_its_retries(traded_cli: RunCli, tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    config = write_config(tmp_path, closed_port)
+
+    result = traded_cli(
+        "--config", str(config), "live", "--account", ACCOUNT, "--confirm-live", "--bars", "1"
+    )
+
+    assert result.returncode == 1
+    assert f"127.0.0.1:{closed_port}" in result.stderr
+    assert "Traceback" not in result.stderr
