@@ -536,7 +536,7 @@ class SizingSettings:
     rebalance_band: float = attrs.field(
         default=0.005, validator=[finite, _check(lambda v: 0 <= v < 1, "is not in [0, 1)")]
     )
-    # How paper and live sessions size signals (quantcli.application.order_sizing).
+    # How backtests, paper and live sessions size signals (quantcli.application.order_sizing).
     method: str = attrs.field(default="fixed_fraction", validator=_one_of(SIZING_METHODS))
     target_volatility: float = attrs.field(default=0.10, validator=[finite, positive])
     volatility_window: int = attrs.field(
