@@ -225,8 +225,17 @@ class TradingSession:
         self.counts["bars"] += 1
 
     def heartbeat(self, now: datetime) -> None:
-        """Between bars (live): book broker events, check disconnection and staleness."""
-        self._book(self.engine.process_broker_events(), now)
+        """Between bars (live): book broker events, check disconnection and staleness.
+
+        Fills booked here also refresh the ledger's portfolio snapshot (what `quantcli
+        positions` reads), still stamped with the last finished bar: that stamp is the
+        checkpoint a restart resumes after, and the fills belong to that bar's decisions.
+        """
+        applied = self.engine.process_broker_events()
+        self._book(applied, now)
+        if applied.fills and self._last_bar_at is not None:
+            with self.ledger.atomic():
+                self.ledger.save_portfolio(self.account, self.portfolio, self._last_bar_at)
         self._consult_kill_switch(now, last_data_at=self._last_bar_at)
 
     # -- signals to orders -------------------------------------------------------------------

@@ -7,18 +7,21 @@ its quotes while the real `quantcli` process trades them, bar by bar.
 from __future__ import annotations
 
 import os
+import random
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from quantcli.adapters.storage import SqliteBarStore, SqliteDatabase
+from quantcli.adapters.storage import SqliteBarStore, SqliteDatabase, SqliteLedger
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "integration" / "adapters" / "brokers"))
 
@@ -156,7 +159,10 @@ def test_live_refuses_to_start_on_a_new_account_ib_already_holds(
         "reconciliation: position SYN01 held only at the broker: local 0, broker 10"
         in result.stdout
     )
-    assert f"account {ACCOUNT}: the ledger's positions differ from IB's" in result.stderr
+    assert f"account {ACCOUNT}: positions differ from IB's: SYN01 ledger 0 vs broker 10" in (
+        result.stderr
+    )
+    assert "live trading does not start on a broken book" in result.stderr
     assert gateway.requests(PLACE_ORDER) == []
 
 
@@ -175,7 +181,7 @@ def test_live_refuses_a_ledger_that_disagrees_with_ib(
         )
 
     assert second.returncode == 1
-    assert f"account {ACCOUNT}: the ledger's positions differ from IB's" in second.stderr
+    assert f"account {ACCOUNT}: positions differ from IB's: SYN00 ledger" in second.stderr
     assert "live trading does not start on a broken book" in second.stderr
 
 
@@ -238,3 +244,57 @@ def test_live_without_a_gateway_fails_after_its_retries(traded_cli: RunCli, tmp_
     assert result.returncode == 1
     assert f"127.0.0.1:{closed_port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def start_live(data_dir: Path, config: Path, *bars: str) -> subprocess.Popen[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("QUANTCLI_")}
+    environment["QUANTCLI_DATA_DIR"] = str(data_dir)
+    command = [sys.executable, "-m", "quantcli", "--config", str(config), "live"]
+    command += ["--account", ACCOUNT, "--confirm-live", *bars]
+    return subprocess.Popen(
+        command, cwd=data_dir.parent, env=environment, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_live_killed_at_a_random_moment_restarts_without_losing_or_doubling_orders(
+    traded_data_dir: Path, tmp_path: Path, gateway: FakeIbGateway, seed: int
+) -> None:
+    rng = random.Random(seed)
+    data_dir = tmp_path / "data"
+    shutil.copytree(traded_data_dir, data_dir)
+    config = write_config(tmp_path, gateway.port)
+    with MovingMarket(gateway, last_closes(data_dir)):
+        crashed = start_live(data_dir, config)
+        # Right after connecting, or while the first bar's orders go out and their fills
+        # come back: after the k-th order reached IB, within a few milliseconds.
+        orders_sent = rng.randint(0, 4)
+        deadline = time.monotonic() + 60
+        while crashed.poll() is None and (
+            gateway.connections == 0 or len(gateway.requests(PLACE_ORDER)) < orders_sent
+        ):
+            assert time.monotonic() < deadline, "live made no progress within 60 s"
+            time.sleep(0.001)
+        time.sleep(rng.uniform(0.0, 0.02 if orders_sent else 0.5))
+        crashed.send_signal(signal.SIGKILL)
+        crashed.communicate(timeout=60)
+        restarted = start_live(data_dir, config, "--bars", "2")
+        out, err = restarted.communicate(timeout=300)
+
+    assert restarted.returncode == 0, err
+    assert "Positions agree with IB's" in out
+    refs = [order.order_ref for order in gateway.orders]
+    assert len(refs) == len(set(refs)), f"an order reached IB twice: {refs}"
+    with SqliteDatabase(data_dir / "quantcli.db") as database:
+        ledger = SqliteLedger(database)
+        saved = {order.client_order_id: order for order in ledger.orders(account=ACCOUNT)}
+        held = ledger.load_portfolio(ACCOUNT)
+    # Every order IB has is in the ledger with IB's fills; every ledger order IB filled too.
+    for order in gateway.orders:
+        assert saved[order.order_ref].filled_quantity == order.filled
+    assert held is not None
+    ledger_positions = {s: p.quantity for s, p in held.positions.items() if not p.is_flat}
+    ib_positions = {s: p.quantity for s, p in gateway.positions.items() if p.quantity != 0}
+    assert ledger_positions == ib_positions
+    assert ib_positions, "the session never traded: the test proves nothing"

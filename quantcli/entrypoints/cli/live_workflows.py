@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -43,7 +43,7 @@ from quantcli.entrypoints.container import Container
 from quantcli.entrypoints.trading_providers import build_ibkr_broker, require_live_broker
 
 if TYPE_CHECKING:
-    from quantcli.adapters.brokers.ibkr import IbkrBroker, ReconciliationReport
+    from quantcli.adapters.brokers.ibkr import IbkrBroker
 
 
 class UtcClock:
@@ -63,12 +63,20 @@ def live(
     broker: IbkrBroker = container.live_broker(account=account, on_quote=builder.add)
     with closing(broker):
         report = broker.connect()
-        _report_reconciliation(broker.async_broker.account, report)
-        if _position_breaks(report):
-            raise ExecutionError(
-                f"account {account}: the ledger's positions differ from IB's "
-                f"({report.describe()}); live trading does not start on a broken book"
-            )
+        click.echo(
+            f"Connected to IB account {broker.async_broker.account}; "
+            f"reconciliation: {report.describe()}"
+        )
+
+        def require_agreement(session: TradingSession) -> None:
+            # After recovery booked what IB filled while we were away, the books must agree.
+            try:
+                check_positions(account, session.portfolio, broker.positions(account), "IB")
+            except ExecutionError as error:
+                raise ExecutionError(
+                    f"{error}; live trading does not start on a broken book"
+                ) from None
+
         opening_cash = _broker_cash(broker)
         summary = _trade_on_quotes(
             container,
@@ -78,8 +86,9 @@ def live(
             builder=builder,
             opening_cash=opening_cash,
             max_bars=max_bars,
+            before_trading=require_agreement,
         )
-        check_positions(summary, broker.positions(account), "IB")
+        check_positions(account, summary.portfolio, broker.positions(account), "IB")
         click.echo("Positions agree with IB's")
         return summary
 
@@ -109,7 +118,9 @@ def paper_on_ib_quotes(
             opening_cash=opening_cash,
             max_bars=max_bars,
         )
-        check_positions(summary, broker.positions(account), "the simulated broker")
+        check_positions(
+            account, summary.portfolio, broker.positions(account), "the simulated broker"
+        )
         click.echo("Positions agree with the simulated broker's")
         return summary
 
@@ -138,6 +149,7 @@ def _trade_on_quotes(
     builder: BarBuilder,
     opening_cash: Decimal,
     max_bars: int | None,
+    before_trading: Callable[[TradingSession], None] | None = None,
 ) -> SessionSummary:
     settings = container.settings()
     feed_settings = settings.trading.live_feed
@@ -155,6 +167,8 @@ def _trade_on_quotes(
     session = start_session(container, account, broker, signals, restored)
     recovery = session.recover(restored.last_bar, resubmit=settings.trading.resubmit_unacknowledged)
     report_recovery(account, restored.last_bar, recovery)
+    if before_trading is not None:
+        before_trading(session)
     for symbol in builder.symbols:
         quotes.subscribe_market_data(symbol)
     feed = LiveBarFeed(
@@ -254,11 +268,3 @@ def _broker_cash(broker: IbkrBroker) -> Decimal:
     if summary.total_cash is None:
         raise BrokerError(f"account {summary.account}: IB reported no TotalCashValue")
     return summary.total_cash
-
-
-def _position_breaks(report: ReconciliationReport) -> bool:
-    return bool(report.missing_positions or report.unknown_positions or report.position_mismatches)
-
-
-def _report_reconciliation(ib_account: str, report: ReconciliationReport) -> None:
-    click.echo(f"Connected to IB account {ib_account}; reconciliation: {report.describe()}")

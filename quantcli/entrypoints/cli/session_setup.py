@@ -18,6 +18,7 @@ from quantcli.application.reconcile_positions import (
 from quantcli.application.risk_engine import RiskEngineCheck
 from quantcli.application.run_trading_session import SessionSummary, SignalSource, TradingSession
 from quantcli.domain.errors import ExecutionError
+from quantcli.domain.positions import Portfolio
 from quantcli.entrypoints.container import Container
 from quantcli.entrypoints.trading_providers import build_risk_engine
 
@@ -84,13 +85,13 @@ def report_session(summary: SessionSummary, mode: str = "Paper") -> None:
         )
 
 
-def check_positions(summary: SessionSummary, held: Mapping[str, Decimal], where: str) -> None:
-    """The session's positions must equal the broker's (`where` names it in the error)."""
-    breaks = reconcile_positions(summary.portfolio, dict(held))
+def check_positions(
+    account: str, portfolio: Portfolio, held: Mapping[str, Decimal], where: str
+) -> None:
+    """The account's positions must equal the broker's (`where` names it in the error)."""
+    breaks = reconcile_positions(portfolio, dict(held))
     if breaks:
         details = ", ".join(
             f"{b.symbol} ledger {b.ledger_quantity} vs broker {b.broker_quantity}" for b in breaks
         )
-        raise ExecutionError(
-            f"account {summary.account}: positions differ from {where}'s: {details}"
-        )
+        raise ExecutionError(f"account {account}: positions differ from {where}'s: {details}")

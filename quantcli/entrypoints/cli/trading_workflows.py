@@ -86,7 +86,7 @@ def paper(
 
         summary = session.run(FrameBarReplay(window), on_bar=on_bar, resume_after=restored.last_bar)
     report_session(summary)
-    check_positions(summary, broker.positions(account), "the broker")
+    check_positions(account, summary.portfolio, broker.positions(account), "the broker")
     return summary
 
 

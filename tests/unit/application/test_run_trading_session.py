@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import ModuleType
 
@@ -200,6 +200,30 @@ def test_a_fill_moves_order_portfolio_and_ledger(fakes: ModuleType) -> None:
     assert summary.fills == 1
     assert summary.open_orders == 0
     assert summary.final_equity == CASH - Decimal("10021.00") + 200 * Decimal("51.0")
+
+
+def test_a_fill_booked_between_bars_refreshes_the_snapshot_at_the_last_bar(
+    fakes: ModuleType,
+) -> None:
+    session, order_id = submitted_session(fakes)
+    session.broker.fill(order_id, 200, "50.10", day(3), commission=Decimal("1.00"))
+
+    session.heartbeat(day(2) + timedelta(hours=15))
+
+    # The snapshot holds the fill at once; its stamp stays the last finished bar (the resume
+    # checkpoint), since the fill belongs to that bar's decision.
+    assert session.ledger.load_portfolio(ACCOUNT).quantity("AAA") == Decimal(200)
+    assert session.ledger.portfolio_as_of(ACCOUNT) == day(2)
+    assert session.summary().fills == 1
+
+
+def test_a_heartbeat_without_fills_writes_no_snapshot(fakes: ModuleType) -> None:
+    session, _ = submitted_session(fakes)
+    saved = list(session.ledger.portfolio_history)
+
+    session.heartbeat(day(2) + timedelta(hours=15))
+
+    assert session.ledger.portfolio_history == saved
 
 
 def test_a_partial_fill_leaves_the_order_partially_filled(fakes: ModuleType) -> None:
