@@ -21,7 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from quantcli.adapters.storage import SqliteBarStore, SqliteDatabase, SqliteLedger
+from quantcli.adapters.storage import (
+    SqliteBarStore,
+    SqliteDatabase,
+    SqliteKillSwitchStore,
+    SqliteLedger,
+)
+from quantcli.domain.kill_switch import KillAction, KillSwitchEvent, KillTrigger
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "integration" / "adapters" / "brokers"))
 
@@ -57,8 +63,12 @@ class MovingMarket:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.halt()
+
+    def halt(self) -> None:
         self.stopped.set()
-        self.thread.join(5)
+        if self.thread.is_alive():
+            self.thread.join(5)
 
 
 def last_closes(data_dir: Path) -> dict[str, Decimal]:
@@ -76,7 +86,9 @@ def gateway() -> Iterator[FakeIbGateway]:
     fake.stop()
 
 
-def write_config(tmp_path: Path, port: int, *, extra: str = "") -> Path:
+def write_config(
+    tmp_path: Path, port: int, *, extra: str = "", max_disconnected_seconds: float = 60
+) -> Path:
     """IB on the fake gateway, one-second bars on an always-open calendar, every signal long."""
     config = tmp_path / "live.yaml"
     config.write_text(
@@ -92,6 +104,8 @@ trading:
     reconnect_backoff_base: 0.05
     reconnect_backoff_max: 0.2
     max_reconnect_attempts: 2
+  kill_switch:
+    max_disconnected_seconds: {max_disconnected_seconds}
   live_feed:
     bars: interval
     interval_seconds: 1
@@ -299,3 +313,45 @@ def test_live_killed_at_a_random_moment_restarts_without_losing_or_doubling_orde
     ib_positions = {s: p.quantity for s, p in gateway.positions.items() if p.quantity != 0}
     assert ledger_positions == ib_positions
     assert ib_positions, "the session never traded: the test proves nothing"
+
+
+def test_ib_gone_for_good_trips_the_kill_switch_and_blocks_orders(
+    traded_data_dir: Path, tmp_path: Path, gateway: FakeIbGateway
+) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(traded_data_dir, data_dir)
+    config = write_config(tmp_path, gateway.port, max_disconnected_seconds=1)
+    with MovingMarket(gateway, last_closes(data_dir)) as market:
+        process = start_live(data_dir, config)
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("bar 1:"):
+                break
+        market.halt()
+        gateway.stop()  # the gateway is gone: every reconnect attempt fails
+        deadline = time.monotonic() + 60
+        while not kill_switch_trips(data_dir):
+            assert time.monotonic() < deadline, "the kill switch did not trip within 60 s"
+            time.sleep(0.1)
+        orders_at_trip = len(gateway.orders)
+        time.sleep(1.5)  # more bars (flat, from the last quotes) arrive and are blocked
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=120)
+
+    (trip,) = kill_switch_trips(data_dir)
+    assert trip.trigger is KillTrigger.BROKER_DISCONNECTED
+    assert trip.account == ACCOUNT
+    assert "broker disconnected since" in trip.reason
+    assert len(gateway.orders) == orders_at_trip
+    # The final check cannot reach IB: it says so and exits non-zero instead of guessing.
+    assert process.returncode == 1
+    assert f"Live account {ACCOUNT}:" in out
+    assert "Kill switch TRIPPED" in out
+    assert "Error: IB gateway 127.0.0.1" in err
+    assert "reconnecting gave up" in err
+
+
+def kill_switch_trips(data_dir: Path) -> list[KillSwitchEvent]:
+    with SqliteDatabase(data_dir / "quantcli.db") as database:
+        events = SqliteKillSwitchStore(database).kill_switch_events()
+    return [event for event in events if event.action is KillAction.TRIP]
