@@ -10,24 +10,14 @@ from quantcli.application.kill_switch import kill_switch_status
 from quantcli.domain.loss_limits import LossLimits
 from quantcli.entrypoints.cli import live_workflows
 from quantcli.entrypoints.cli.app_context import AppContext
+from quantcli.entrypoints.cli.feed_options import live_feed_options
 from quantcli.entrypoints.trading_providers import build_kill_switch_policy
 
 
 @click.command()
 @click.option("--account", help="The broker account to trade (required).")
 @click.option("--confirm-live", is_flag=True, help="Required: real orders, real money.")
-@click.option(
-    "--symbol",
-    "symbols",
-    multiple=True,
-    help="Trade only this symbol (repeatable; default: every symbol in the bar store).",
-)
-@click.option(
-    "--bars",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Stop after this many bars (default: run until Ctrl-C or SIGTERM).",
-)
+@live_feed_options()
 @click.pass_obj
 def live(
     app: AppContext,

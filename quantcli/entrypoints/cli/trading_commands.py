@@ -6,6 +6,7 @@ import click
 
 from quantcli.entrypoints.cli import ledger_reports, live_workflows, trading_workflows
 from quantcli.entrypoints.cli.app_context import AppContext
+from quantcli.entrypoints.cli.feed_options import live_feed_options
 
 _ACCOUNT_HELP = "Ledger account (default: paper.account)."
 
@@ -29,18 +30,7 @@ _ACCOUNT_HELP = "Ledger account (default: paper.account)."
     show_default=True,
     help="replay: stored bars; ibkr: bars built from IB's live quotes (trading.ibkr).",
 )
-@click.option(
-    "--symbol",
-    "symbols",
-    multiple=True,
-    help="With --feed ibkr: trade only this symbol (repeatable; default: the bar store's).",
-)
-@click.option(
-    "--bars",
-    type=click.IntRange(min=1),
-    default=None,
-    help="With --feed ibkr: stop after this many bars (default: until Ctrl-C or SIGTERM).",
-)
+@live_feed_options(prefix="With --feed ibkr: ")
 @click.pass_obj
 def paper(
     app: AppContext,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -623,3 +623,30 @@ class FakeModelRegistry:
         created_at, metadata = self.records[name, version]
         stage = self.lineages[name].stages[version]
         return ModelVersion(name, version, created_at, stage, metadata)
+
+
+class FakeTradingCalendar:
+    """Weekdays are sessions closing 21:00 UTC, except the holidays given."""
+
+    name = "XTST"
+
+    def __init__(self, holidays: Sequence[date] = ()) -> None:
+        self.holidays = set(holidays)
+
+    def session_of(self, timestamp: datetime) -> date:
+        return timestamp.date()
+
+    def is_session(self, day: date) -> bool:
+        return day.weekday() < 5 and day not in self.holidays
+
+    def closed_reason(self, day: date) -> str:
+        return day.strftime("%A") if day.weekday() >= 5 else "holiday Test Day"
+
+    def sessions_between(self, first: date, last: date) -> int:
+        return sum(
+            self.is_session(first + timedelta(days=n)) for n in range(1, (last - first).days)
+        )
+
+    def session_close(self, day: date) -> datetime:
+        assert self.is_session(day)
+        return datetime(day.year, day.month, day.day, 21, tzinfo=UTC)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import ModuleType
 from typing import Any
@@ -291,36 +291,8 @@ def test_the_session_can_trip_the_switch_itself(fakes: ModuleType) -> None:
 # --- the exchange calendar --------------------------------------------------------------------
 
 
-class FakeCalendar:
-    """Weekdays are sessions, except the holidays given."""
-
-    name = "XTST"
-
-    def __init__(self, holidays: Sequence[date] = ()) -> None:
-        self.holidays = set(holidays)
-
-    def session_of(self, timestamp: datetime) -> date:
-        return timestamp.date()
-
-    def is_session(self, day_: date) -> bool:
-        return day_.weekday() < 5 and day_ not in self.holidays
-
-    def closed_reason(self, day_: date) -> str:
-        return day_.strftime("%A") if day_.weekday() >= 5 else "holiday Test Day"
-
-    def sessions_between(self, first: date, last: date) -> int:
-        count, current = 0, first + timedelta(days=1)
-        while current < last:
-            count += self.is_session(current)
-            current += timedelta(days=1)
-        return count
-
-    def session_close(self, day_: date) -> datetime:
-        return datetime(day_.year, day_.month, day_.day, 21, tzinfo=UTC)
-
-
 def test_a_bar_on_a_non_session_day_is_rejected_by_name(fakes: ModuleType) -> None:
-    session = session_with(fakes, {5: 0.1}, calendar=FakeCalendar())
+    session = session_with(fakes, {5: 0.1}, calendar=fakes.FakeTradingCalendar())
 
     session.on_bars(day(5), bars(5))  # Saturday
 
@@ -338,7 +310,7 @@ def test_sessions_without_a_bar_trip_the_switch_as_stale_data(fakes: ModuleType)
         fakes,
         {},
         store=store,
-        calendar=FakeCalendar(holidays=[day(1).date()]),
+        calendar=fakes.FakeTradingCalendar(holidays=[day(1).date()]),
         policy=KillSwitchPolicy(max_missing_sessions=2),
     )
     session.on_bars(day(0), bars(0))  # Monday

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from types import ModuleType
 from typing import Any
 
 import attrs
@@ -64,33 +65,6 @@ class FakeClock:
         assert seconds > 0
         self.sleeps.append(seconds)
         self.current += timedelta(seconds=seconds)
-
-
-class FakeCalendar:
-    """Weekdays are sessions closing 21:00 UTC, except the holidays given."""
-
-    name = "XTST"
-
-    def __init__(self, holidays: Sequence[date] = ()) -> None:
-        self.holidays = set(holidays)
-
-    def session_of(self, timestamp: datetime) -> date:
-        return timestamp.date()
-
-    def is_session(self, day: date) -> bool:
-        return day.weekday() < 5 and day not in self.holidays
-
-    def closed_reason(self, day: date) -> str:
-        return day.strftime("%A") if day.weekday() >= 5 else "holiday Test Day"
-
-    def sessions_between(self, first: date, last: date) -> int:
-        return sum(
-            self.is_session(first + timedelta(days=n)) for n in range(1, (last - first).days)
-        )
-
-    def session_close(self, day: date) -> datetime:
-        assert self.is_session(day)
-        return datetime(day.year, day.month, day.day, 21, tzinfo=UTC)
 
 
 @attrs.define
@@ -387,8 +361,10 @@ def test_an_interval_must_be_a_positive_length(seconds: float) -> None:
 # --- SessionCloseSchedule ---------------------------------------------------------------------
 
 
-def test_a_daily_bar_closes_at_the_sessions_close_stamped_midnight_of_its_date() -> None:
-    schedule = SessionCloseSchedule(FakeCalendar())
+def test_a_daily_bar_closes_at_the_sessions_close_stamped_midnight_of_its_date(
+    fakes: ModuleType,
+) -> None:
+    schedule = SessionCloseSchedule(fakes.FakeTradingCalendar())
     tuesday = datetime(2024, 1, 2, tzinfo=UTC)
 
     assert schedule.next_close(tuesday + timedelta(hours=15)) == (
@@ -397,8 +373,8 @@ def test_a_daily_bar_closes_at_the_sessions_close_stamped_midnight_of_its_date()
     )
 
 
-def test_a_daily_bar_exactly_at_the_close_is_the_next_sessions() -> None:
-    schedule = SessionCloseSchedule(FakeCalendar())
+def test_a_daily_bar_exactly_at_the_close_is_the_next_sessions(fakes: ModuleType) -> None:
+    schedule = SessionCloseSchedule(fakes.FakeTradingCalendar())
     wednesday = datetime(2024, 1, 3, tzinfo=UTC)
 
     assert schedule.next_close(datetime(2024, 1, 2, 21, tzinfo=UTC)) == (
@@ -407,16 +383,16 @@ def test_a_daily_bar_exactly_at_the_close_is_the_next_sessions() -> None:
     )
 
 
-def test_the_daily_schedule_skips_a_weekend_and_a_holiday() -> None:
-    schedule = SessionCloseSchedule(FakeCalendar(holidays=[date(2024, 1, 15)]))
+def test_the_daily_schedule_skips_a_weekend_and_a_holiday(fakes: ModuleType) -> None:
+    schedule = SessionCloseSchedule(fakes.FakeTradingCalendar(holidays=[date(2024, 1, 15)]))
     friday_evening = datetime(2024, 1, 12, 22, tzinfo=UTC)
     tuesday = datetime(2024, 1, 16, tzinfo=UTC)
 
     assert schedule.next_close(friday_evening) == (tuesday + timedelta(hours=21), tuesday)
 
 
-def test_a_delay_waits_past_the_close_and_keeps_the_sessions_stamp() -> None:
-    schedule = SessionCloseSchedule(FakeCalendar(), delay_seconds=300)
+def test_a_delay_waits_past_the_close_and_keeps_the_sessions_stamp(fakes: ModuleType) -> None:
+    schedule = SessionCloseSchedule(fakes.FakeTradingCalendar(), delay_seconds=300)
     tuesday = datetime(2024, 1, 2, tzinfo=UTC)
     taken = tuesday + timedelta(hours=21, minutes=5)
 
@@ -424,8 +400,8 @@ def test_a_delay_waits_past_the_close_and_keeps_the_sessions_stamp() -> None:
     assert schedule.next_close(taken)[1] == tuesday + timedelta(days=1)
 
 
-def test_a_delay_past_midnight_still_belongs_to_the_session() -> None:
-    schedule = SessionCloseSchedule(FakeCalendar(), delay_seconds=4 * 3600)
+def test_a_delay_past_midnight_still_belongs_to_the_session(fakes: ModuleType) -> None:
+    schedule = SessionCloseSchedule(fakes.FakeTradingCalendar(), delay_seconds=4 * 3600)
     tuesday = datetime(2024, 1, 2, tzinfo=UTC)
 
     assert schedule.next_close(datetime(2024, 1, 3, 0, 30, tzinfo=UTC)) == (
@@ -434,9 +410,9 @@ def test_a_delay_past_midnight_still_belongs_to_the_session() -> None:
     )
 
 
-def test_a_negative_delay_is_refused() -> None:
+def test_a_negative_delay_is_refused(fakes: ModuleType) -> None:
     with pytest.raises(ValidationError, match="delay_seconds -1"):
-        SessionCloseSchedule(FakeCalendar(), delay_seconds=-1)
+        SessionCloseSchedule(fakes.FakeTradingCalendar(), delay_seconds=-1)
 
 
 def test_the_nyse_schedule_skips_thanksgiving_and_takes_the_early_close() -> None:
@@ -571,11 +547,13 @@ def test_the_feed_never_repeats_a_stamp_even_when_the_schedule_would() -> None:
     assert clock.now() == datetime(2024, 1, 2, 15, tzinfo=UTC)
 
 
-def test_daily_bars_from_the_session_schedule() -> None:
+def test_daily_bars_from_the_session_schedule(fakes: ModuleType) -> None:
     builder = BarBuilder(["AAA"])
     clock = FakeClock(current=datetime(2024, 1, 12, 20, tzinfo=UTC))  # Friday before the close
     market = Market(builder, [(clock.current, quote("AAA", "10.00"))])
-    schedule = SessionCloseSchedule(FakeCalendar(holidays=[date(2024, 1, 15)]), delay_seconds=60)
+    schedule = SessionCloseSchedule(
+        fakes.FakeTradingCalendar(holidays=[date(2024, 1, 15)]), delay_seconds=60
+    )
     feed = LiveBarFeed(
         builder,
         schedule,
