@@ -1,30 +1,30 @@
-"""`quantcli cancel|replace`: change a paper account's working order between sessions.
+"""`quantcli cancel|replace`: change an account's working order between sessions.
 
 Both act as a session would: the account is restored from its ledger, the order is changed at
-the account's simulated broker book (durable, like a real broker's) through the execution
-engine, and the broker's events are booked in the ledger, so the next `quantcli paper` finds
-the two agreeing. Run them while no paper session is trading the account: each process holds
-its own copy of the book.
+the account's broker through the execution engine, and the broker's events are booked in the
+ledger, so the next session finds the two agreeing. A paper account's broker is its simulated
+book (durable, like a real broker's); with `--live`, IB (see live_orders). Run them while no
+session is trading the account: each process holds its own copy of the book.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from contextlib import AbstractContextManager, nullcontext
 from decimal import Decimal
 from typing import Any
 
-import attrs
 import click
 
 from quantcli.application.execution_engine import ExecutionEngine
-from quantcli.application.ports import Broker
 from quantcli.application.reconcile_positions import restore_account
 from quantcli.application.risk_engine import RiskEngineCheck
 from quantcli.domain.errors import ExecutionError, RiskError, ValidationError
 from quantcli.domain.orders import Order
-from quantcli.domain.trading_types import to_decimal
+from quantcli.domain.trading_types import OrderStatus, to_decimal
 from quantcli.entrypoints.cli.app_context import AppContext
+from quantcli.entrypoints.cli.live_orders import live_working_order
 from quantcli.entrypoints.cli.trading_workflows import last_closes
+from quantcli.entrypoints.cli.working_orders import WorkingOrder, ledger_order
 from quantcli.entrypoints.container import Container
 from quantcli.entrypoints.trading_providers import build_risk_engine
 
@@ -63,37 +63,13 @@ def _price(value: Decimal) -> str:
     return f"{cents}" if cents == value else f"{value:f}"
 
 
-@attrs.frozen
-class WorkingOrder:
-    """A working order of a paper account, with the engine that can change it."""
-
-    order: Order
-    engine: ExecutionEngine
-    broker: Broker
-    at: datetime  # the account's session time: its last finished bar
-
-
-def working_order(
+def paper_working_order(
     container: Container, client_order_id: str, account: str, action: str
 ) -> WorkingOrder:
-    """The account's working order, checked against the ledger and the broker; nothing is
-    written before every check has passed."""
+    """The paper account's working order, checked against the ledger and the simulated
+    broker's book; nothing is written before every check has passed."""
     ledger = container.ledger()
-    order = ledger.order(client_order_id)
-    if order is None:
-        raise ExecutionError(f"order {client_order_id}: no such order in the ledger")
-    if order.account != account:
-        raise ExecutionError(
-            f"order {client_order_id} belongs to account {order.account or '(none)'}, "
-            f"not {account}: give --account {order.account}"
-        )
-    if order.status.is_terminal:
-        raise ExecutionError(
-            f"order {client_order_id} is {order.status.value}, not working: nothing to {action}"
-        )
-    opening_cash = ledger.opening_cash(account)
-    if opening_cash is None:
-        raise ExecutionError(f"order {client_order_id}: account {account} was never opened")
+    order, opening_cash = ledger_order(ledger, client_order_id, account, action)
     broker = container.broker(account=account)
     state = broker.lookup_order(client_order_id)
     if state is not None and state.order.status.is_terminal:
@@ -104,24 +80,34 @@ def working_order(
     if state is None and order.broker_order_id is not None:
         raise ExecutionError(
             f"order {client_order_id} is not in account {account}'s simulated broker book: "
-            "only paper orders can be changed here"
+            "only paper orders change without --live (an order at IB: add --live)"
         )
     restored = restore_account(ledger, account, opening_cash)
     engine = ExecutionEngine(account, broker, ledger, restored.portfolio, restored.open_orders)
     # Paper time is the replayed bars' time: a change between runs happens at the last
     # finished bar, the time the simulated broker stamps it with.
     at = max(restored.last_bar or order.created_at, order.created_at)
-    return WorkingOrder(engine.orders[client_order_id], engine, broker, at)
+    snapshot_at = restored.last_bar or at
+    return WorkingOrder(engine.orders[client_order_id], engine, at, snapshot_at=snapshot_at)
 
 
-def cancel_order(container: Container, client_order_id: str, account: str) -> Order:
-    """Cancel a working paper order and book the broker's confirmation; returns it."""
-    working = working_order(container, client_order_id, account, "cancel")
-    before = describe(working.order)
-    working.engine.cancel(client_order_id, working.at, "cancelled by request (quantcli cancel)")
-    working.engine.process_broker_events()
-    order = working.engine.order(client_order_id)
-    assert order is not None
+def working_order(
+    container: Container, client_order_id: str, account: str, action: str, *, live: bool
+) -> AbstractContextManager[WorkingOrder]:
+    """The working order of a paper account, or with `live` of a live account at IB."""
+    if live:
+        return live_working_order(container, client_order_id, account, action)
+    return nullcontext(paper_working_order(container, client_order_id, account, action))
+
+
+def cancel_order(
+    container: Container, client_order_id: str, account: str, *, live: bool = False
+) -> Order:
+    """Cancel a working order and book the broker's confirmation; returns it."""
+    with working_order(container, client_order_id, account, "cancel", live=live) as working:
+        before = describe(working.order)
+        working.engine.cancel(client_order_id, working.at, "cancelled by request (quantcli cancel)")
+        order = working.book_until(client_order_id, lambda o: o.status.is_terminal)
     done = f"{order.filled_quantity:f} of {order.quantity:f} filled"
     if order.status.is_open:
         click.echo(f"Cancel of {client_order_id} ({before}) sent; not yet confirmed: {done}")
@@ -138,26 +124,34 @@ def replace_order(
     quantity: Decimal | None,
     limit_price: Decimal | None,
     stop_price: Decimal | None,
+    live: bool = False,
 ) -> Order:
-    """Change a working paper order's total quantity or prices; returns the order carrying on."""
-    working = working_order(container, client_order_id, account, "replace")
-    old = working.order
-    before = describe(old)
+    """Change a working order's total quantity or prices; returns the order carrying on."""
     changes = {"quantity": quantity, "limit_price": limit_price, "stop_price": stop_price}
-    if all(value is None or value == getattr(old, key) for key, value in changes.items()):
-        raise ExecutionError(f"order {client_order_id}: the replace changes nothing ({before})")
-    _check_risk(container, working, quantity, limit_price, stop_price)
-    new_id = working.engine.replace(
-        client_order_id,
-        working.at,
-        quantity=quantity,
-        limit_price=limit_price,
-        stop_price=stop_price,
-    )
-    working.engine.process_broker_events()
-    new = working.engine.order(new_id)
-    assert new is not None
-    if new_id == client_order_id:
+    with working_order(container, client_order_id, account, "replace", live=live) as working:
+        old = working.order
+        before = describe(old)
+        if all(value is None or value == getattr(old, key) for key, value in changes.items()):
+            raise ExecutionError(f"order {client_order_id}: the replace changes nothing ({before})")
+        _check_risk(container, working, quantity, limit_price, stop_price)
+        new_id = working.engine.replace(
+            client_order_id,
+            working.at,
+            quantity=quantity,
+            limit_price=limit_price,
+            stop_price=stop_price,
+        )
+
+        def confirmed(order: Order) -> bool:
+            if new_id != client_order_id:  # cancel-then-new: sent once the cancel is confirmed
+                return order.status is not OrderStatus.NEW
+            amended = all(v is None or getattr(order, k) == v for k, v in changes.items())
+            return amended or order.status.is_terminal
+
+        new = working.book_until(new_id, confirmed)
+    if not confirmed(new):
+        click.echo(f"Replace of {client_order_id} ({before}) sent; not yet confirmed")
+    elif new_id == client_order_id:
         click.echo(f"Replaced {client_order_id}: {before} -> {describe(new)} (modified in place)")
     else:
         click.echo(
@@ -204,13 +198,31 @@ def _check_risk(
         raise RiskError(f"order {old.client_order_id}: replace refused by risk: {reason}")
 
 
+_LIVE_HELP = (
+    "The order is at Interactive Brokers (a live account, trading.broker: ibkr): change it "
+    "there; needs --account."
+)
+
+
+def _account(app: AppContext, account: str | None, live: bool) -> str:
+    if live and not account:
+        raise click.UsageError("--live needs --account ID: the live account the order belongs to")
+    return account or app.settings.backtest.paper.account
+
+
 @click.command()
 @click.argument("client_order_id")
 @click.option("--account", help=_ACCOUNT_HELP)
+@click.option("--live", is_flag=True, help=_LIVE_HELP)
 @click.pass_obj
-def cancel(app: AppContext, client_order_id: str, account: str | None) -> None:
-    """Cancel a paper account's working order at the simulated broker and in the ledger."""
-    cancel_order(app.container, client_order_id, account or app.settings.backtest.paper.account)
+def cancel(app: AppContext, client_order_id: str, account: str | None, live: bool) -> None:
+    """Cancel a working order at its broker and in the ledger.
+
+    A paper account's order is cancelled at its simulated broker; with --live, a live
+    account's order at IB, waiting (trading.ibkr.request_timeout) for IB's confirmation.
+    """
+    account = _account(app, account, live)
+    cancel_order(app.container, client_order_id, account, live=live)
 
 
 @click.command()
@@ -223,6 +235,7 @@ def cancel(app: AppContext, client_order_id: str, account: str | None) -> None:
 @click.option("--limit-price", type=PositiveDecimal(), help="New limit price.")
 @click.option("--stop-price", type=PositiveDecimal(), help="New stop price.")
 @click.option("--account", help=_ACCOUNT_HELP)
+@click.option("--live", is_flag=True, help=_LIVE_HELP)
 @click.pass_obj
 def replace(
     app: AppContext,
@@ -232,20 +245,22 @@ def replace(
     limit_price: Decimal | None,
     stop_price: Decimal | None,
     account: str | None,
+    live: bool,
 ) -> None:
-    """Change a paper account's working order: its quantity, limit or stop price.
+    """Change a working order: its quantity, limit or stop price.
 
-    The simulated broker modifies the order in place; a broker that cannot cancels it and
-    sends a linked `<id>-R<n>` order for the rest. Moving a price or adding shares passes the
-    pre-trade risk checks first.
+    The simulated broker and IB (--live) modify the order in place; a broker that cannot
+    cancels it and sends a linked `<id>-R<n>` order for the rest. Moving a price or adding
+    shares passes the pre-trade risk checks first.
     """
     if quantity is None and limit_price is None and stop_price is None:
         raise click.UsageError("give at least one of --quantity, --limit-price, --stop-price")
     replace_order(
         app.container,
         client_order_id,
-        account or app.settings.backtest.paper.account,
+        _account(app, account, live),
         quantity=quantity,
         limit_price=limit_price,
         stop_price=stop_price,
+        live=live,
     )
