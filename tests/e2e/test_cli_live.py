@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -283,3 +284,21 @@ def kill_switch_trips(data_dir: Path) -> list[KillSwitchEvent]:
     with SqliteDatabase(data_dir / "quantcli.db") as database:
         events = SqliteKillSwitchStore(database).kill_switch_events()
     return [event for event in events if event.action is KillAction.TRIP]
+
+
+def test_daily_live_bars_refuse_a_stored_history_that_is_not_current(
+    traded_cli: RunCli, tmp_path: Path, gateway: FakeIbGateway
+) -> None:
+    config = write_config(tmp_path, gateway.port)
+    text = config.read_text().replace('calendar: "24/7"', "calendar: XNYS")
+    config.write_text(text.replace("bars: interval", "bars: session"))
+
+    result = traded_cli(
+        "--config", str(config), "live", "--account", ACCOUNT, "--confirm-live", "--bars", "1"
+    )
+
+    # The synthetic history of the quickstart ends years ago: thousands of sessions are missing.
+    assert result.returncode == 1
+    assert "Error: stored history is not current before the first live bar" in result.stderr
+    assert re.search(r"SYN00 ends \d{4}-\d\d-\d\d \(\d+ session\(s\) missing\)", result.stderr)
+    assert gateway.requests(PLACE_ORDER) == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -27,9 +27,10 @@ from quantcli.application.live_bars import (
     SessionCloseSchedule,
 )
 from quantcli.application.live_signals import LiveSignalSource
-from quantcli.application.ports import Broker
+from quantcli.application.ports import BAR_COLUMNS, BarReplay, BarStore, Broker
 from quantcli.application.reconcile_positions import restore_account
 from quantcli.application.run_trading_session import SessionSummary, TradingSession
+from quantcli.domain.bar import Bar
 from quantcli.domain.errors import BrokerError, DataError, ExecutionError
 from quantcli.domain.trading_types import OrderType
 from quantcli.entrypoints.cli import training_workflows
@@ -160,8 +161,11 @@ def _trade_on_quotes(
         container.feature_spec(),
         _recent_history(container, builder.symbols, feed_settings.history_bars),
     )
-    ledger = container.ledger()
     clock = UtcClock()
+    schedule = _schedule(container)
+    if isinstance(schedule, SessionCloseSchedule):
+        require_current_history(schedule, signals.history, clock.now())
+    ledger = container.ledger()
     ledger.open_account(account, opening_cash, clock.now())
     restored = restore_account(ledger, account, opening_cash)
     session = start_session(container, account, broker, signals, restored)
@@ -173,7 +177,7 @@ def _trade_on_quotes(
         quotes.subscribe_market_data(symbol)
     feed = LiveBarFeed(
         builder,
-        _schedule(container),
+        schedule,
         clock,
         on_idle=session.heartbeat,
         idle_seconds=feed_settings.heartbeat_seconds,
@@ -183,14 +187,23 @@ def _trade_on_quotes(
         f"Trading {', '.join(builder.symbols)} on {_describe_bars(container)}"
         f"{'' if max_bars is None else f', {max_bars} bar(s)'}; Ctrl-C stops after the bar in hand"
     )
+    # Daily bars built live join the stored history, so tomorrow's features continue from them;
+    # a vendor's bar for the same session replaces them on the next ingest (bars are upserted).
+    bars: BarReplay = feed
+    if isinstance(schedule, SessionCloseSchedule):
+        bars = recorded_bars(feed, container.bar_store())
     with _stop_on_signals(feed):
-        summary = _run(session, signals, feed, settings.trading.ibkr.request_timeout)
+        summary = _run(session, signals, feed, bars, settings.trading.ibkr.request_timeout)
     report_session(summary, mode="Live" if broker is quotes else "Paper")
     return summary
 
 
 def _run(
-    session: TradingSession, signals: LiveSignalSource, feed: LiveBarFeed, settle_seconds: float
+    session: TradingSession,
+    signals: LiveSignalSource,
+    feed: LiveBarFeed,
+    bars: BarReplay,
+    settle_seconds: float,
 ) -> SessionSummary:
     def on_bar(done: int) -> None:
         current = session.summary()
@@ -200,7 +213,7 @@ def _run(
         )
 
     try:
-        session.run(signals.observing(feed), on_bar=on_bar)
+        session.run(signals.observing(bars), on_bar=on_bar)
     except ExecutionError:
         if not (feed.stop_event.is_set() and session.counts["bars"] == 0):
             raise
@@ -222,6 +235,44 @@ def _settle(session: TradingSession, feed: LiveBarFeed, timeout: float) -> None:
     if pending:
         ids = ", ".join(o.client_order_id for o in pending)
         click.echo(f"Warning: market orders still working at the broker: {ids}", err=True)
+
+
+def recorded_bars(feed: BarReplay, store: BarStore) -> Iterator[tuple[datetime, Mapping[str, Bar]]]:
+    """Write each slice to the bar store before the session trades it."""
+    for timestamp, bars in feed:
+        store.write_bars(_bar_frame(bars.values()))
+        yield timestamp, bars
+
+
+def _bar_frame(bars: Iterable[Bar]) -> pd.DataFrame:
+    rows = [
+        (bar.symbol, bar.timestamp, bar.open, bar.high, bar.low, bar.close, bar.volume)
+        for bar in bars
+    ]
+    frame = pd.DataFrame(rows, columns=list(BAR_COLUMNS))
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+    return frame
+
+
+def require_current_history(
+    schedule: SessionCloseSchedule, history: pd.DataFrame, now: datetime
+) -> None:
+    """Daily features continue from the stored bars: sessions missing between the last stored
+    bar and the first live one would be read as one long bar. Refuse, naming them."""
+    calendar = schedule.calendar
+    first_live = calendar.session_of(schedule.next_close(now)[1])
+    last_stored = history.groupby("symbol")["timestamp"].max()
+    stale = []
+    for symbol, stamp in sorted(last_stored.items()):
+        missing = calendar.sessions_between(calendar.session_of(stamp.to_pydatetime()), first_live)
+        if missing:
+            stale.append(f"{symbol} ends {stamp:%Y-%m-%d} ({missing} session(s) missing)")
+    if stale:
+        raise DataError(
+            f"stored history is not current before the first live bar {first_live}: "
+            f"{'; '.join(stale)}. Ingest the missing {calendar.name} sessions first "
+            "(quantcli data import ...)"
+        )
 
 
 def _recent_history(container: Container, symbols: Sequence[str], bars: int) -> pd.DataFrame:
