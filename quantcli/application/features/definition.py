@@ -146,3 +146,32 @@ def _json_values(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [_json_values(item) for item in value]
     return value
+
+
+FamilyMember = Callable[
+    [str, tuple[str, ...], int, Mapping[str, float], SymbolCompute], FeatureDefinition
+]
+
+
+def family_member(family: FeatureFamily) -> FamilyMember:
+    """A constructor of version-1 definitions of `family` from (name, inputs, lookback, params,
+    compute): the shape the registry modules list their features in."""
+
+    def define(
+        name: str,
+        inputs: tuple[str, ...],
+        lookback: int,
+        params: Mapping[str, float],
+        compute: SymbolCompute,
+    ) -> FeatureDefinition:
+        return FeatureDefinition(
+            name=name,
+            version=1,
+            family=family,
+            inputs=inputs,
+            lookback=lookback,
+            params=params,
+            compute=compute,
+        )
+
+    return define

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import partial
 
 import numpy as np
@@ -12,7 +11,7 @@ from quantcli.application.features.definition import (
     FeatureDefinition,
     FeatureFamily,
     SymbolBars,
-    SymbolCompute,
+    family_member,
 )
 from quantcli.application.features.parameters import BollingerParameters, FeatureParameters
 from quantcli.application.ports import FloatArray
@@ -71,22 +70,7 @@ def _close_to_vwap(bars: SymbolBars, window: int) -> FloatArray:
     return bars.close / kernels.rolling_vwap(typical, bars.volume, window) - 1
 
 
-def _stationary(
-    name: str,
-    inputs: tuple[str, ...],
-    lookback: int,
-    params: Mapping[str, float],
-    compute: SymbolCompute,
-) -> FeatureDefinition:
-    return FeatureDefinition(
-        name=name,
-        version=1,
-        family=FeatureFamily.STATIONARY,
-        inputs=inputs,
-        lookback=lookback,
-        params=params,
-        compute=compute,
-    )
+_stationary = family_member(FeatureFamily.STATIONARY)
 
 
 def stationary_features(params: FeatureParameters) -> list[FeatureDefinition]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import partial
 
 import numpy as np
@@ -12,7 +11,7 @@ from quantcli.application.features.definition import (
     FeatureDefinition,
     FeatureFamily,
     SymbolBars,
-    SymbolCompute,
+    family_member,
 )
 from quantcli.application.features.parameters import (
     BollingerParameters,
@@ -81,22 +80,7 @@ def _bollinger_width(bars: SymbolBars, bollinger: BollingerParameters) -> FloatA
     return width
 
 
-def _technical(
-    name: str,
-    inputs: tuple[str, ...],
-    lookback: int,
-    params: Mapping[str, float],
-    compute: SymbolCompute,
-) -> FeatureDefinition:
-    return FeatureDefinition(
-        name=name,
-        version=1,
-        family=FeatureFamily.TECHNICAL,
-        inputs=inputs,
-        lookback=lookback,
-        params=params,
-        compute=compute,
-    )
+_technical = family_member(FeatureFamily.TECHNICAL)
 
 
 def technical_features(params: FeatureParameters) -> list[FeatureDefinition]:
