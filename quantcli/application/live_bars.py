@@ -68,7 +68,12 @@ def _trade_size(size: Decimal | None) -> Decimal:
 class BarBuilder:
     """Quotes in (from any thread: the broker calls `add` on its own thread), bars out."""
 
-    def __init__(self, symbols: Sequence[str]) -> None:
+    def __init__(
+        self, symbols: Sequence[str], accepts: Callable[[datetime], bool] | None = None
+    ) -> None:
+        """`accepts(quote.timestamp)` keeps only quotes that belong in a bar (e.g. inside the
+        exchange session: pre-market prints and the snapshot sent on subscribing are not)."""
+        self._accepts = accepts
         if isinstance(symbols, str):
             raise ValidationError(f"symbols {symbols!r}: expected a sequence of symbols, not one")
         self._symbols = tuple(dict.fromkeys(check_symbol(symbol) for symbol in symbols))
@@ -79,16 +84,28 @@ class BarBuilder:
         self._last_tick: dict[str, tuple[Decimal, Decimal]] = {}
         self._trades: dict[str, _Trades] = {}
         self._previous_close: dict[str, Decimal] = {}
+        self._last_heard: datetime | None = None
 
     @property
     def symbols(self) -> tuple[str, ...]:
         """The symbols bars are built for, in the order given."""
         return self._symbols
 
+    @property
+    def last_heard(self) -> datetime | None:
+        """When the last quote of a wanted symbol arrived: flat bars carry a silent symbol
+        forward, so this, not the bars, tells whether the feed is alive."""
+        with self._lock:
+            return self._last_heard
+
     def add(self, quote: Quote) -> None:
         """Book one quote; ignores other symbols and quotes without a valid last price."""
         if quote.symbol not in self._wanted:
             return
+        if self._accepts is not None and not self._accepts(quote.timestamp):
+            return
+        with self._lock:
+            self._last_heard = quote.timestamp
         price = _trade_price(quote.last)
         if price is None:
             return
@@ -104,7 +121,11 @@ class BarBuilder:
                 trades.add(*tick)
 
     def close_bars(self, timestamp: datetime) -> dict[str, Bar]:
-        """The bars of the interval that just ended, stamped `timestamp`; starts a new interval."""
+        """The bars of the interval that just ended, stamped `timestamp`; starts a new interval.
+
+        A symbol that did not trade gets a flat bar at its previous close; whether the feed is
+        alive at all is `last_heard`'s question, not the bars'.
+        """
         require_utc(timestamp, "close_bars")
         with self._lock:
             trades, self._trades = self._trades, {}
@@ -175,6 +196,16 @@ class SessionCloseSchedule:
 
     calendar: TradingCalendar
     delay_seconds: float = attrs.field(default=0.0, validator=_non_negative_seconds)
+
+    def in_session(self, moment: datetime) -> bool:
+        """Whether `moment` falls between a session's open and close (the daily bar's trades)."""
+        day = moment.astimezone(UTC).date()
+        for candidate in (day - timedelta(days=1), day):
+            if self.calendar.is_session(candidate) and self.calendar.session_open(
+                candidate
+            ) <= moment <= self.calendar.session_close(candidate):
+                return True
+        return False
 
     def next_close(self, after: datetime) -> tuple[datetime, datetime]:
         """The first session whose close + delay is after `after`; stamped 00:00 UTC of its date."""

@@ -117,6 +117,7 @@ class LiveSignalSource:
         strategy: ThresholdStrategy,
         spec: FeatureSpec,
         history: pd.DataFrame,
+        max_history_bars: int | None = None,
     ) -> LiveSignalSource:
         """A source for `model`, which must have been trained on `spec`'s feature definition."""
         trained_on = model.metadata.get(MODEL_HASH_KEY)
@@ -129,7 +130,7 @@ class LiveSignalSource:
             )
         if history.empty:
             raise DataError("live bar history is empty: ingest bars before trading live")
-        return cls(model, strategy, spec, history)
+        return cls(model, strategy, spec, history, max_history_bars)
 
     @property
     def history(self) -> pd.DataFrame:

@@ -190,6 +190,15 @@ class TradingSession:
             raise ExecutionError(f"account {self.account}: the bar feed is empty")
         return self.summary()
 
+    def seed(self, history: BarReplay) -> None:
+        """Before a live start: marks and sizing history from stored bars, so the first live bar
+        sizes (volatility target) and values held positions as a replay would. Calendar and
+        kill switch state start with the first live bar."""
+        for _timestamp, bars in history:
+            for symbol, bar in bars.items():
+                self.marks[symbol] = to_decimal(bar.close, f"{symbol} close")
+            self.sizer.observe(bars)
+
     def warm_up(self, timestamp: datetime, bars: Mapping[str, Bar]) -> None:
         """A bar finished before a restart: marks, sizing history and calendar position only."""
         day = self._session_day(timestamp)
@@ -224,19 +233,20 @@ class TradingSession:
             self.ledger.save_equity(self.account, point)
         self.counts["bars"] += 1
 
-    def heartbeat(self, now: datetime) -> None:
+    def heartbeat(self, now: datetime, last_data_at: datetime | None = None) -> None:
         """Between bars (live): book broker events, check disconnection and staleness.
 
         Fills booked here also refresh the ledger's portfolio snapshot (what `quantcli
         positions` reads), still stamped with the last finished bar: that stamp is the
         checkpoint a restart resumes after, and the fills belong to that bar's decisions.
+        `last_data_at` is when the feed last spoke (default: the last bar), for staleness.
         """
         applied = self.engine.process_broker_events()
         self._book(applied, now)
         if applied.fills and self._last_bar_at is not None:
             with self.ledger.atomic():
                 self.ledger.save_portfolio(self.account, self.portfolio, self._last_bar_at)
-        self._consult_kill_switch(now, last_data_at=self._last_bar_at)
+        self._consult_kill_switch(now, last_data_at=last_data_at or self._last_bar_at)
 
     # -- signals to orders -------------------------------------------------------------------
 

@@ -105,7 +105,7 @@ def test_live_refuses_to_start_on_a_new_account_ib_already_holds(
     assert f"account {ACCOUNT}: positions differ from IB's: SYN01 ledger 0 vs broker 10" in (
         result.stderr
     )
-    assert "live trading does not start on a broken book" in result.stderr
+    assert "trading does not start on a broken book" in result.stderr
     assert gateway.requests(PLACE_ORDER) == []
 
 
@@ -125,7 +125,7 @@ def test_live_refuses_a_ledger_that_disagrees_with_ib(
 
     assert second.returncode == 1
     assert f"account {ACCOUNT}: positions differ from IB's: SYN00 ledger" in second.stderr
-    assert "live trading does not start on a broken book" in second.stderr
+    assert "trading does not start on a broken book" in second.stderr
 
 
 def test_live_stops_cleanly_on_sigterm_after_the_bar_in_hand(
@@ -302,3 +302,32 @@ def test_daily_live_bars_refuse_a_stored_history_that_is_not_current(
     assert "Error: stored history is not current before the first live bar" in result.stderr
     assert re.search(r"SYN00 ends \d{4}-\d\d-\d\d \(\d+ session\(s\) missing\)", result.stderr)
     assert gateway.requests(PLACE_ORDER) == []
+
+
+def equity_in(line_start: str, output: str) -> float:
+    line = next(line for line in output.splitlines() if line.startswith(line_start))
+    return float(line.rsplit("equity ", 1)[1].replace(",", ""))
+
+
+def test_a_restart_keeps_opening_cash_sizing_history_and_held_symbols(
+    traded_cli: RunCli, tmp_path: Path, gateway: FakeIbGateway
+) -> None:
+    # Volatility targeting sizes from past returns: without them a restart would size to zero
+    # and sell everything it holds.
+    sizing = "risk:\n  sizing:\n    method: volatility_target\n    target_volatility: 0.5\n"
+    config = write_config(tmp_path, gateway.port, extra=sizing)
+    live = ("--config", str(config), "live", "--account", ACCOUNT, "--confirm-live")
+    with MovingMarket(gateway, last_closes(tmp_path / "data")):
+        first = traded_cli(*live, "--bars", "2")
+        # IB's cash now reflects the purchases: the ledger must keep the cash it opened with.
+        gateway.account_values["TotalCashValue"] = "40000.00"
+        second = traded_cli(*live, "--symbol", "SYN00", "--bars", "2")
+
+    assert first.returncode == 0, first.stderr
+    assert f"Live account {ACCOUNT}: 2 bars, 4 orders submitted" in first.stdout
+    assert second.returncode == 0, second.stderr
+    # Held symbols are traded (valued, and closed if the model says so) even when not asked for.
+    assert "Trading SYN00, SYN01, SYN02, SYN03 on 1-second bars" in second.stdout
+    assert f"Live account {ACCOUNT}: 2 bars, 0 orders submitted" in second.stdout
+    before = equity_in(f"Live account {ACCOUNT}", first.stdout)
+    assert equity_in("bar 1:", second.stdout) == pytest.approx(before, rel=0.001)

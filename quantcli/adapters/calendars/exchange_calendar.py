@@ -79,13 +79,21 @@ class ExchangeTradingCalendar:
         )
         return len(inside)
 
+    def session_open(self, day: date) -> datetime:
+        self._require_session(day, "open")
+        opened: datetime = self._calendar.session_open(pd.Timestamp(day)).to_pydatetime()
+        return opened
+
     def session_close(self, day: date) -> datetime:
-        if not self.is_session(day):
-            raise DataError(
-                f"{day} is not a {self._code} session ({self.closed_reason(day)}): it has no close"
-            )
+        self._require_session(day, "close")
         close: datetime = self._calendar.session_close(pd.Timestamp(day)).to_pydatetime()
         return close
+
+    def _require_session(self, day: date, what: str) -> None:
+        if not self.is_session(day):
+            raise DataError(
+                f"{day} is not a {self._code} session ({self.closed_reason(day)}): it has no {what}"
+            )
 
     def _check_range(self, day: date) -> None:
         first = self._calendar.first_session.date()

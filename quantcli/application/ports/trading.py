@@ -192,6 +192,10 @@ class TradingCalendar(Protocol):
         """Sessions strictly after `first` and strictly before `last`."""
         ...
 
+    def session_open(self, day: date) -> datetime:
+        """When the session of `day` opens (UTC); `day` must be a session."""
+        ...
+
     def session_close(self, day: date) -> datetime:
         """When the session of `day` closes (UTC); `day` must be a session."""
         ...

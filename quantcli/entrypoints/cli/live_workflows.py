@@ -7,6 +7,7 @@ heartbeat runs between bars, and Ctrl-C / SIGTERM ends the loop after the bar in
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -16,9 +17,11 @@ from decimal import Decimal
 from types import FrameType
 from typing import TYPE_CHECKING
 
+import attrs
 import click
 import pandas as pd
 
+from quantcli.application.bar_replay import FrameBarReplay
 from quantcli.application.live_bars import (
     BarBuilder,
     BarSchedule,
@@ -28,11 +31,10 @@ from quantcli.application.live_bars import (
 )
 from quantcli.application.live_signals import LiveSignalSource
 from quantcli.application.ports import BAR_COLUMNS, BarReplay, BarStore, Broker
-from quantcli.application.reconcile_positions import restore_account
+from quantcli.application.reconcile_positions import reconcile_positions, restore_account
 from quantcli.application.run_trading_session import SessionSummary, TradingSession
 from quantcli.domain.bar import Bar
 from quantcli.domain.errors import BrokerError, DataError, ExecutionError
-from quantcli.domain.trading_types import OrderType
 from quantcli.entrypoints.cli import training_workflows
 from quantcli.entrypoints.cli.session_setup import (
     check_positions,
@@ -54,13 +56,21 @@ class UtcClock:
         return datetime.now(UTC)
 
 
+@attrs.frozen
+class Venue:
+    """Where the orders go, and how the closing check names it."""
+
+    broker: Broker
+    name: str  # "IB", "the simulated broker"
+    mode: str  # "Live", "Paper"
+
+
 def live(
     container: Container, account: str, symbols: Sequence[str] | None, max_bars: int | None
 ) -> SessionSummary:
     """Trade `account` at IB on bars built from IB's quotes, until stopped or `max_bars`."""
     require_live_broker(container.settings())
-    universe = trading_universe(container, symbols)
-    builder = BarBuilder(universe)
+    builder = _bar_builder(container, account, symbols)
     broker: IbkrBroker = container.live_broker(account=account, on_quote=builder.add)
     with closing(broker):
         report = broker.connect()
@@ -68,30 +78,15 @@ def live(
             f"Connected to IB account {broker.async_broker.account}; "
             f"reconciliation: {report.describe()}"
         )
-
-        def require_agreement(session: TradingSession) -> None:
-            # After recovery booked what IB filled while we were away, the books must agree.
-            try:
-                check_positions(account, session.portfolio, broker.positions(account), "IB")
-            except ExecutionError as error:
-                raise ExecutionError(
-                    f"{error}; live trading does not start on a broken book"
-                ) from None
-
-        opening_cash = _broker_cash(broker)
-        summary = _trade_on_quotes(
+        return _trade_on_quotes(
             container,
             account,
-            broker=broker,
+            Venue(broker, "IB", "Live"),
             quotes=broker,
             builder=builder,
-            opening_cash=opening_cash,
+            new_account_cash=lambda: _broker_cash(broker),
             max_bars=max_bars,
-            before_trading=require_agreement,
         )
-        check_positions(account, summary.portfolio, broker.positions(account), "IB")
-        click.echo("Positions agree with IB's")
-        return summary
 
 
 def paper_on_ib_quotes(
@@ -99,8 +94,7 @@ def paper_on_ib_quotes(
 ) -> SessionSummary:
     """Paper-trade `account` through the simulated broker on bars built from IB's quotes."""
     settings = container.settings()
-    universe = trading_universe(container, symbols)
-    builder = BarBuilder(universe)
+    builder = _bar_builder(container, account, symbols)
     quotes = build_ibkr_broker(settings, on_quote=builder.add, reconcile_ledger=False)
     with closing(quotes):
         quotes.connect()
@@ -108,78 +102,93 @@ def paper_on_ib_quotes(
             f"Connected to IB at {settings.trading.ibkr.host}:{settings.trading.ibkr.port} "
             "for market data; orders go to the simulated broker"
         )
-        broker = container.broker(account=account)
-        opening_cash = settings.backtest.initial_cash
-        summary = _trade_on_quotes(
+        return _trade_on_quotes(
             container,
             account,
-            broker=broker,
+            Venue(container.broker(account=account), "the simulated broker", "Paper"),
             quotes=quotes,
             builder=builder,
-            opening_cash=opening_cash,
+            new_account_cash=lambda: settings.backtest.initial_cash,
             max_bars=max_bars,
         )
-        check_positions(
-            account, summary.portfolio, broker.positions(account), "the simulated broker"
-        )
-        click.echo("Positions agree with the simulated broker's")
-        return summary
 
 
-def trading_universe(container: Container, symbols: Sequence[str] | None) -> list[str]:
-    """The symbols asked for, else every symbol in the bar store (the model's universe)."""
+def trading_universe(
+    container: Container, symbols: Sequence[str] | None, held: Iterable[str] = ()
+) -> list[str]:
+    """The symbols asked for (else every symbol in the bar store) and every symbol the account
+    holds: a held position needs its quotes to be valued and, when the model says, closed."""
     stored = container.bar_store().symbols()
-    if not symbols:
-        if not stored:
-            raise DataError("bar store is empty: live features start from stored history")
-        return sorted(stored)
-    unknown = sorted(set(symbols) - set(stored))
+    if not stored:
+        raise DataError("bar store is empty: live features start from stored history")
+    wanted = set(symbols or stored) | set(held)
+    unknown = sorted(wanted - set(stored))
     if unknown:
         raise DataError(
             f"no stored history for {', '.join(unknown)}: live features start from stored bars"
         )
-    return sorted(set(symbols))
+    return sorted(wanted)
+
+
+def _bar_builder(container: Container, account: str, symbols: Sequence[str] | None) -> BarBuilder:
+    portfolio = container.ledger().load_portfolio(account)
+    held = [] if portfolio is None else [s for s, p in portfolio.positions.items() if not p.is_flat]
+    universe = trading_universe(container, symbols, held)
+    schedule = _schedule(container)
+    # A daily bar holds the session's trades only: not pre-market prints, not the snapshot of
+    # yesterday's last trade that a subscription starts with before the open.
+    accepts = schedule.in_session if isinstance(schedule, SessionCloseSchedule) else None
+    return BarBuilder(universe, accepts=accepts)
 
 
 def _trade_on_quotes(
     container: Container,
     account: str,
+    venue: Venue,
     *,
-    broker: Broker,
     quotes: IbkrBroker,
     builder: BarBuilder,
-    opening_cash: Decimal,
+    new_account_cash: Callable[[], Decimal],
     max_bars: int | None,
-    before_trading: Callable[[TradingSession], None] | None = None,
 ) -> SessionSummary:
     settings = container.settings()
     feed_settings = settings.trading.live_feed
-    model = training_workflows.load_model(container)
     signals = LiveSignalSource.for_model(
-        model,
+        training_workflows.load_model(container),
         container.strategy(),
         container.feature_spec(),
         _recent_history(container, builder.symbols, feed_settings.history_bars),
+        max_history_bars=feed_settings.history_bars,
     )
     clock = UtcClock()
+    started = clock.now()
     schedule = _schedule(container)
     if isinstance(schedule, SessionCloseSchedule):
-        require_current_history(schedule, signals.history, clock.now())
+        require_current_history(schedule, signals.history, started)
     ledger = container.ledger()
-    ledger.open_account(account, opening_cash, clock.now())
+    cash = ledger.opening_cash(account)
+    # The cash the account was opened with, not today's: the ledger's fills replay onto it.
+    opening_cash = ledger.open_account(
+        account, new_account_cash() if cash is None else cash, started
+    )
     restored = restore_account(ledger, account, opening_cash)
-    session = start_session(container, account, broker, signals, restored)
+    session = start_session(container, account, venue.broker, signals, restored)
+    session.seed(FrameBarReplay(signals.history))
     recovery = session.recover(restored.last_bar, resubmit=settings.trading.resubmit_unacknowledged)
     report_recovery(account, restored.last_bar, recovery)
-    if before_trading is not None:
-        before_trading(session)
+    try:
+        # After recovery booked what the broker did while we were away, the books must agree.
+        check_positions(account, session.portfolio, venue.broker.positions(account), venue.name)
+    except ExecutionError as error:
+        raise ExecutionError(f"{error}; trading does not start on a broken book") from None
     for symbol in builder.symbols:
         quotes.subscribe_market_data(symbol)
     feed = LiveBarFeed(
         builder,
         schedule,
         clock,
-        on_idle=session.heartbeat,
+        # Staleness is measured from the last quote: flat bars carry a silent symbol forward.
+        on_idle=lambda now: session.heartbeat(now, last_data_at=builder.last_heard or started),
         idle_seconds=feed_settings.heartbeat_seconds,
         max_bars=max_bars,
     )
@@ -193,18 +202,18 @@ def _trade_on_quotes(
     if isinstance(schedule, SessionCloseSchedule):
         bars = recorded_bars(feed, container.bar_store())
     with _stop_on_signals(feed):
-        summary = _run(session, signals, feed, bars, settings.trading.ibkr.request_timeout)
-    report_session(summary, mode="Live" if broker is quotes else "Paper")
+        _run(session, signals.observing(bars), feed)
+    # An unreachable broker ends the wait; the closing check says so, after the summary.
+    with contextlib.suppress(BrokerError):
+        _settle(session, venue, clock, settings.trading.ibkr.request_timeout)
+    summary = session.summary()
+    report_session(summary, mode=venue.mode)
+    check_positions(account, summary.portfolio, venue.broker.positions(account), venue.name)
+    click.echo(f"Positions agree with {venue.name}'s")
     return summary
 
 
-def _run(
-    session: TradingSession,
-    signals: LiveSignalSource,
-    feed: LiveBarFeed,
-    bars: BarReplay,
-    settle_seconds: float,
-) -> SessionSummary:
+def _run(session: TradingSession, bars: BarReplay, feed: LiveBarFeed) -> None:
     def on_bar(done: int) -> None:
         current = session.summary()
         click.echo(
@@ -213,28 +222,25 @@ def _run(
         )
 
     try:
-        session.run(signals.observing(bars), on_bar=on_bar)
+        session.run(bars, on_bar=on_bar)
     except ExecutionError:
         if not (feed.stop_event.is_set() and session.counts["bars"] == 0):
             raise
         click.echo("Stopped before the first bar")
-    _settle(session, feed, settle_seconds)
-    return session.summary()
 
 
-def _settle(session: TradingSession, feed: LiveBarFeed, timeout: float) -> None:
-    """Book what the broker reports for the last bar's market orders before stopping: their
-    fills arrive on the broker's thread moments after the bar, and the ledger must have them."""
+def _settle(session: TradingSession, venue: Venue, clock: UtcClock, timeout: float) -> None:
+    """Book what the broker reports before stopping: fills of the last bar's orders arrive on
+    the broker's thread moments later. Waits (at most `timeout`) until the ledger's positions
+    equal the broker's; orders that rest (a limit away from the market, after the close)
+    move nothing and end the wait at once."""
     deadline = time.monotonic() + timeout
     while True:
-        session.heartbeat(feed.clock.now())
-        pending = [o for o in session.engine.open_orders() if o.order_type is OrderType.MARKET]
-        if not pending or time.monotonic() >= deadline:
-            break
-        time.sleep(0.05)
-    if pending:
-        ids = ", ".join(o.client_order_id for o in pending)
-        click.echo(f"Warning: market orders still working at the broker: {ids}", err=True)
+        session.heartbeat(clock.now())
+        held = venue.broker.positions(session.account)
+        if not reconcile_positions(session.portfolio, held) or time.monotonic() >= deadline:
+            return
+        time.sleep(0.1)
 
 
 def recorded_bars(feed: BarReplay, store: BarStore) -> Iterator[tuple[datetime, Mapping[str, Bar]]]:

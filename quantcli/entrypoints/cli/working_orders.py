@@ -11,7 +11,7 @@ from decimal import Decimal
 import attrs
 
 from quantcli.adapters.storage import SqliteLedger
-from quantcli.application.execution_engine import ExecutionEngine
+from quantcli.application.execution_engine import AppliedEvents, ExecutionEngine
 from quantcli.domain.errors import ExecutionError
 from quantcli.domain.orders import Order
 
@@ -35,7 +35,7 @@ class WorkingOrder:
         deadline = time.monotonic() + self.confirm_within
         filled = False
         while True:
-            filled = bool(self.engine.process_broker_events().fills) or filled
+            filled = bool(self._apply_own_events().fills) or filled
             order = self.engine.order(client_order_id)
             assert order is not None  # the engine placed or holds it
             if confirmed(order) or time.monotonic() >= deadline:
@@ -44,6 +44,17 @@ class WorkingOrder:
         if filled:
             save_snapshot(self.engine, self.snapshot_at)
         return order
+
+    def _apply_own_events(self) -> AppliedEvents:
+        """Book the events of the orders this command holds. The broker also reports the
+        account's other working orders; their events are left for the next session, whose
+        recovery books them from the broker's record (a fill is never lost, only deferred)."""
+        own = [
+            event
+            for event in self.engine.broker.drain_events()
+            if self.engine.order(event.client_order_id) is not None
+        ]
+        return self.engine.apply_events(own)
 
 
 def save_snapshot(engine: ExecutionEngine, as_of: datetime) -> None:

@@ -647,6 +647,10 @@ class FakeTradingCalendar:
             self.is_session(first + timedelta(days=n)) for n in range(1, (last - first).days)
         )
 
+    def session_open(self, day: date) -> datetime:
+        assert self.is_session(day)
+        return datetime(day.year, day.month, day.day, 14, 30, tzinfo=UTC)
+
     def session_close(self, day: date) -> datetime:
         assert self.is_session(day)
         return datetime(day.year, day.month, day.day, 21, tzinfo=UTC)

@@ -585,3 +585,44 @@ def test_max_bars_zero_yields_nothing() -> None:
 
     assert list(feed) == []
     assert clock.sleeps == []
+
+
+# --- session hours and feed liveness -------------------------------------------------------------
+
+
+def test_a_daily_builder_keeps_only_quotes_inside_the_session() -> None:
+    schedule = SessionCloseSchedule(ExchangeTradingCalendar("XNYS"))
+    builder = BarBuilder(["AAA"], accepts=schedule.in_session)
+    tuesday = datetime(2026, 11, 24, tzinfo=UTC)
+    # 14:00 UTC is 09:00 New York: pre-market (or yesterday's last trade, sent on subscribing).
+    builder.add(quote("AAA", "9.00", timestamp=tuesday + timedelta(hours=14)))
+    builder.add(quote("AAA", "10.00", timestamp=tuesday + timedelta(hours=14, minutes=31)))
+    builder.add(quote("AAA", "10.50", timestamp=tuesday + timedelta(hours=20, minutes=59)))
+    builder.add(quote("AAA", "11.00", timestamp=tuesday + timedelta(hours=21, minutes=5)))
+
+    assert builder.close_bars(tuesday)["AAA"] == Bar("AAA", tuesday, 10.0, 10.5, 10.0, 10.5, 200.0)
+
+
+def test_in_session_follows_the_exchange_hours_and_early_closes() -> None:
+    schedule = SessionCloseSchedule(ExchangeTradingCalendar("XNYS"))
+
+    assert schedule.in_session(datetime(2026, 11, 24, 14, 30, tzinfo=UTC))  # the open
+    assert schedule.in_session(datetime(2026, 11, 24, 21, 0, tzinfo=UTC))  # the close
+    assert not schedule.in_session(datetime(2026, 11, 24, 21, 0, 1, tzinfo=UTC))
+    assert not schedule.in_session(datetime(2026, 11, 26, 15, tzinfo=UTC))  # Thanksgiving
+    assert not schedule.in_session(datetime(2026, 11, 27, 18, 30, tzinfo=UTC))  # early close 18:00
+
+
+def test_last_heard_is_the_last_quote_of_a_wanted_symbol_trade_or_not() -> None:
+    builder = BarBuilder(["AAA"])
+    assert builder.last_heard is None
+
+    builder.add(quote("AAA", "10.00", timestamp=at(5)))
+    builder.add(quote("AAA", None, None, bid="9.99", timestamp=at(9)))
+    builder.add(quote("ZZZ", "1.00", timestamp=at(30)))  # not wanted
+
+    assert builder.last_heard == at(9)
+    # Flat bars carry the symbol forward; last_heard does not move with them.
+    builder.close_bars(at(60))
+    builder.close_bars(at(120))
+    assert builder.last_heard == at(9)

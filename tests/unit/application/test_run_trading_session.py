@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -11,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quantcli.application.order_sizing import SignalSizer, SizingMethod, SizingPolicy
 from quantcli.application.ports import OrderCancelled, OrderRejected
 from quantcli.application.run_trading_session import TradingSession, client_order_id
 from quantcli.domain.bar import Bar
@@ -530,3 +533,21 @@ def test_final_cash_and_positions_equal_what_the_ledger_fills_say(
         Decimal(0),
     )
     assert summary.final_equity == expected_equity
+
+
+def test_seeding_from_history_gives_marks_and_sizing_history_but_no_trading_state(
+    fakes: ModuleType,
+) -> None:
+    session = make_session(fakes, {})
+    session.sizer = SignalSizer(SizingPolicy(method=SizingMethod.VOLATILITY_TARGET))
+    history = replay_of(fakes, {1: {"AAA": 50.0}, 2: {"AAA": 51.0}, 3: {"AAA": 49.5}})
+
+    session.seed(history)
+
+    assert session.marks == {"AAA": Decimal("49.5")}
+    returns = [51.0 / 50.0 - 1, 49.5 / 51.0 - 1]
+    expected = statistics.stdev(returns) * math.sqrt(252)
+    assert session.sizer.annualized_volatility("AAA") == pytest.approx(expected, rel=1e-12)
+    summary = session.summary()
+    assert (summary.bars_processed, summary.bars_skipped, summary.orders_submitted) == (0, 0, 0)
+    assert session.ledger.portfolio_history == []

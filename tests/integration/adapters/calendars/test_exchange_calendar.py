@@ -70,3 +70,11 @@ def test_a_session_closes_at_the_exchange_close_in_utc(xnys: ExchangeTradingCale
 def test_a_closed_day_has_no_close(xnys: ExchangeTradingCalendar) -> None:
     with pytest.raises(DataError, match=r"2026-11-26 is not a XNYS session \(holiday"):
         xnys.session_close(date(2026, 11, 26))
+
+
+def test_a_session_opens_at_the_exchange_open_in_utc(xnys: ExchangeTradingCalendar) -> None:
+    assert xnys.session_open(date(2026, 11, 24)) == datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
+    # Summer time: 09:30 New York is 13:30 UTC.
+    assert xnys.session_open(date(2026, 7, 6)) == datetime(2026, 7, 6, 13, 30, tzinfo=UTC)
+    with pytest.raises(DataError, match="has no open"):
+        xnys.session_open(date(2026, 11, 26))
