@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -29,11 +29,11 @@ from quantcli.application.live_bars import (
     LiveBarFeed,
     SessionCloseSchedule,
 )
+from quantcli.application.live_history import recorded_bars, require_current_history
 from quantcli.application.live_signals import LiveSignalSource
-from quantcli.application.ports import BAR_COLUMNS, BarReplay, BarStore, Broker
+from quantcli.application.ports import BarReplay, Broker
 from quantcli.application.reconcile_positions import reconcile_positions, restore_account
 from quantcli.application.run_trading_session import SessionSummary, TradingSession
-from quantcli.domain.bar import Bar
 from quantcli.domain.errors import BrokerError, DataError, ExecutionError
 from quantcli.entrypoints.cli import training_workflows
 from quantcli.entrypoints.cli.session_setup import (
@@ -241,44 +241,6 @@ def _settle(session: TradingSession, venue: Venue, clock: UtcClock, timeout: flo
         if not reconcile_positions(session.portfolio, held) or time.monotonic() >= deadline:
             return
         time.sleep(0.1)
-
-
-def recorded_bars(feed: BarReplay, store: BarStore) -> Iterator[tuple[datetime, Mapping[str, Bar]]]:
-    """Write each slice to the bar store before the session trades it."""
-    for timestamp, bars in feed:
-        store.write_bars(_bar_frame(bars.values()))
-        yield timestamp, bars
-
-
-def _bar_frame(bars: Iterable[Bar]) -> pd.DataFrame:
-    rows = [
-        (bar.symbol, bar.timestamp, bar.open, bar.high, bar.low, bar.close, bar.volume)
-        for bar in bars
-    ]
-    frame = pd.DataFrame(rows, columns=list(BAR_COLUMNS))
-    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
-    return frame
-
-
-def require_current_history(
-    schedule: SessionCloseSchedule, history: pd.DataFrame, now: datetime
-) -> None:
-    """Daily features continue from the stored bars: sessions missing between the last stored
-    bar and the first live one would be read as one long bar. Refuse, naming them."""
-    calendar = schedule.calendar
-    first_live = calendar.session_of(schedule.next_close(now)[1])
-    last_stored = history.groupby("symbol")["timestamp"].max()
-    stale = []
-    for symbol, stamp in sorted(last_stored.items()):
-        missing = calendar.sessions_between(calendar.session_of(stamp.to_pydatetime()), first_live)
-        if missing:
-            stale.append(f"{symbol} ends {stamp:%Y-%m-%d} ({missing} session(s) missing)")
-    if stale:
-        raise DataError(
-            f"stored history is not current before the first live bar {first_live}: "
-            f"{'; '.join(stale)}. Ingest the missing {calendar.name} sessions first "
-            "(quantcli data import ...)"
-        )
 
 
 def _recent_history(container: Container, symbols: Sequence[str], bars: int) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""The live loop's guards: stored history must be current for daily bars; daily bars are kept."""
+"""The history a live session continues from: current for daily bars, and grown by them."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from quantcli.adapters.calendars import ExchangeTradingCalendar
 from quantcli.adapters.storage import SqliteBarStore, SqliteDatabase
 from quantcli.application.live_bars import SessionCloseSchedule
+from quantcli.application.live_history import recorded_bars, require_current_history
 from quantcli.domain.bar import Bar
 from quantcli.domain.errors import DataError
-from quantcli.entrypoints.cli.live_workflows import recorded_bars, require_current_history
 
 XNYS = ExchangeTradingCalendar("XNYS")
 
