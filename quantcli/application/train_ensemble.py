@@ -6,9 +6,10 @@
 2. The gates (PSR, DSR with the tuning trials, MinTRL, Sharpe, drawdown) judge those paths.
 3. The final ensemble is fitted on every labelled row; the feature report and the ensemble's
    diversity describe it.
-4. The model is registered as a new candidate version with everything needed to audit it; the
-   paths' returns are kept (CPCV_PATHS_TABLE) so `validate` can re-judge them; the paths' mean
-   predictions become the out-of-sample table the `model` backtest trades.
+4. The model is registered as a new candidate version with everything needed to audit it and,
+   in the same atomic step, its out-of-sample predictions (the paths' mean): the table the
+   `model` backtest of that version trades. The paths' returns are kept (cpcv_paths_table) so
+   `validate` can re-judge them.
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ from quantcli.application.ports import (
     ModelVersion,
     TrainedModel,
 )
-from quantcli.application.train_model import OOS_PREDICTIONS_TABLE
 from quantcli.application.validation_gates import (
     GateResult,
     GateThresholds,
@@ -239,11 +239,12 @@ def train_ensemble(
         feature_names=tuple(names),
         metadata=metadata,
     )
-    version = registry.register(model_name, model, metadata)
-    feature_store.save(cpcv_paths_table(model_name, version.version), path_frame(evaluation))
     out_of_sample = sample[["symbol", "timestamp", "target", "forward_return"]].copy()
     out_of_sample.insert(2, "probability_up", evaluation.mean_probabilities())
-    feature_store.save(OOS_PREDICTIONS_TABLE, out_of_sample.reset_index(drop=True))
+    version = registry.register(
+        model_name, model, metadata, predictions=out_of_sample.reset_index(drop=True)
+    )
+    feature_store.save(cpcv_paths_table(model_name, version.version), path_frame(evaluation))
     return EnsembleTraining(
         version=version,
         model=model,

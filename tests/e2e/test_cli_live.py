@@ -63,6 +63,7 @@ def test_live_trades_ib_bar_by_bar_and_a_restart_duplicates_nothing(
 
     assert first.returncode == 0, first.stderr
     assert f"Connected to IB account {ACCOUNT}; reconciliation: books agree" in first.stdout
+    assert "Model: direction-ensemble v1 (candidate)" in first.stdout.splitlines()
     assert "Trading SYN00, SYN01, SYN02, SYN03 on 1-second bars, 3 bar(s)" in first.stdout
     assert "bar 3:" in first.stdout
     assert f"Live account {ACCOUNT}: 3 bars, 4 orders submitted" in first.stdout
@@ -168,6 +169,7 @@ def test_paper_on_ib_quotes_fills_through_the_simulated_broker(
 
     assert result.returncode == 0, result.stderr
     assert f"Connected to IB at 127.0.0.1:{gateway.port} for market data" in result.stdout
+    assert "Model: direction-ensemble v1 (candidate)" in result.stdout.splitlines()
     assert "Paper account ibpaper: 2 bars, 4 orders submitted" in result.stdout
     assert "4 fills" in result.stdout
     assert "Positions agree with the simulated broker's" in result.stdout

@@ -37,6 +37,9 @@ def test_quickstart_runs_the_whole_path_and_records_it(run_cli: RunCli, tmp_path
     assert "Stored 3,024 bars of 4 symbol(s)" in out
     assert "out-of-sample accuracy" in out
     assert "Paper account paper: 20 bars" in out
+    # The backtest, the signals and the paper session each say which model version they used.
+    model_lines = [line for line in out.splitlines() if line.startswith("Model: ")]
+    assert model_lines == ["Model: direction-ensemble v1 (candidate)"] * 3
 
     data_dir = tmp_path / "data"
     report = data_dir / "reports" / "backtest.html"

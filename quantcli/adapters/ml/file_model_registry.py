@@ -4,10 +4,13 @@
     <root>/<name>/.lock                 flock'ed around every read-modify-write
     <root>/<name>/v0001/metadata.json   the version's metadata (data range, hashes, gates ...)
     <root>/<name>/v0001/model/          the model, as FileModelStore writes it
+    <root>/<name>/v0001/predictions.parquet  its out-of-sample predictions, when it has them
 
 registry.json decides which versions exist: a folder it does not list is debris of a crash
 (ignored, and swept by prune). A version folder is written under a dot-name and renamed into
-place before registry.json names it, so a listed version is always whole.
+place before registry.json names it, so a listed version is always whole: with its
+predictions if it was registered with them. Versions registered before the registry kept
+predictions have none; `predictions` says so, naming the version, and asks for a retrain.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from quantcli.adapters.ml.estimator_codec import EnsembleAssembler
 from quantcli.adapters.ml.metadata_json import decode_metadata, encode_metadata
 from quantcli.adapters.ml.model_files import (
@@ -35,6 +40,11 @@ from quantcli.adapters.ml.model_files import (
     read_json_document,
     read_model_folder,
     write_durably,
+)
+from quantcli.adapters.ml.prediction_files import (
+    encode_predictions,
+    read_predictions,
+    write_predictions,
 )
 from quantcli.application.ports import ModelVersion, TrainedModel
 from quantcli.domain.errors import ModelError, StorageError, ValidationError
@@ -110,6 +120,19 @@ class FileModelRegistry:
                 folder / version_folder_name(chosen) / MODEL_FOLDER, name, self._assemble_ensemble
             )
 
+    def predictions(self, name: str, version: int | None = None) -> pd.DataFrame:
+        """The out-of-sample predictions stored with one version, chosen as in `get`."""
+        with self._reading(name) as (folder, lineage, _history):
+            chosen = lineage.resolve(version)
+            subject = f"model {name} version {chosen}"
+            found = read_predictions(folder / version_folder_name(chosen), subject)
+        if found is None:
+            raise ModelError(
+                f"{subject} has no stored out-of-sample predictions (it was registered before "
+                "versions kept them): retrain with `quantcli train` and use the new version"
+            )
+        return found
+
     def history(self, name: str) -> tuple[Mapping[str, Any], ...]:
         """The registry's log for `name`: register, promote, rollback and prune events."""
         with self._reading(name) as (_folder, _lineage, history):
@@ -117,12 +140,20 @@ class FileModelRegistry:
 
     # --- writing ------------------------------------------------------------------------------
 
-    def register(self, name: str, model: TrainedModel, metadata: Mapping[str, Any]) -> ModelVersion:
-        """Store `model` as the next version (last + 1) of `name`, a candidate."""
+    def register(
+        self,
+        name: str,
+        model: TrainedModel,
+        metadata: Mapping[str, Any],
+        predictions: pd.DataFrame | None = None,
+    ) -> ModelVersion:
+        """Store `model` as the next version (last + 1) of `name`, a candidate, with its
+        out-of-sample `predictions` when given: the version appears with them or not at all."""
         check_model_name(name)
         if model.name != name:
             raise ModelError(f"cannot register model {model.name!r} under the name {name}")
         files = encode_model(model)  # checks and encodes before anything touches the disk
+        table = None if predictions is None else encode_predictions(predictions, f"model {name}")
         encoded, restore = encode_metadata(metadata, name)
         created_at = self._now()
         with self._writing(name, create=True) as (folder, current, history):
@@ -142,6 +173,8 @@ class FileModelRegistry:
                 try:
                     (staging / MODEL_FOLDER).mkdir()
                     files.write_into(staging / MODEL_FOLDER)
+                    if table is not None:
+                        write_predictions(staging, table)
                     write_durably(staging / VERSION_METADATA_FILE, json.dumps(document, indent=2))
                     if target.exists():  # debris of a register that crashed before registry.json
                         _delete_folder(target)

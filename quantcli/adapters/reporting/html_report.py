@@ -78,6 +78,7 @@ class HtmlReportWriter:
                 f"<h1>{esc(report.title)}</h1>",
                 sections.lookahead_banner(report.lookahead_warning),
                 period_line(report.equity),
+                _model_line(report.model_version),
                 "<h2>Metrics</h2>",
                 _metrics(report.metrics),
                 "<h2>Equity</h2>",
@@ -113,6 +114,13 @@ class HtmlReportWriter:
                 definition_list(report.configuration),
             ],
         )
+
+
+def _model_line(model_version: str | None) -> str:
+    """The model version a backtest traded, beside the period; nothing for a rule backtest."""
+    if model_version is None:
+        return ""
+    return f'<p class="period model">Model: {esc(model_version)}</p>'
 
 
 def _metrics(metrics: Mapping[str, float]) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import attrs
+import pandas as pd
 
 from quantcli.application.ports.research import TrainedModel
 from quantcli.domain.errors import ValidationError
@@ -21,7 +22,9 @@ __all__ = [
     "FEATURE_HASH",
     "GATES",
     "PARAMETERS",
+    "PREDICTION_COLUMNS",
     "PRODUCTION",
+    "REQUIRED_PREDICTION_COLUMNS",
     "STAGES",
     "TRAINING_SECONDS",
     "ModelRegistry",
@@ -37,6 +40,10 @@ PARAMETERS = "parameters"  # estimator and splitter parameters
 CPCV = "cpcv"  # combinatorial purged cross-validation results
 GATES = "gates"  # {gate name: {"value": x, "threshold": y, "passed": bool}}
 TRAINING_SECONDS = "training_seconds"
+# The columns of a version's out-of-sample predictions: the first three are required (UTC
+# timestamps, probability_up in [0, 1]); training also keeps target and forward_return.
+PREDICTION_COLUMNS = ("symbol", "timestamp", "probability_up", "target", "forward_return")
+REQUIRED_PREDICTION_COLUMNS = PREDICTION_COLUMNS[:3]
 
 
 def _utc(_instance: Any, _attribute: Any, value: datetime) -> None:
@@ -63,15 +70,39 @@ class ModelVersion:
     def is_production(self) -> bool:
         return self.stage == PRODUCTION
 
+    @property
+    def label(self) -> str:
+        """How commands and reports name the version: "direction-ensemble v2 (production)"."""
+        return f"{self.name} v{self.version} ({self.stage})"
+
 
 class ModelRegistry(Protocol):
     """Numbered versions of named models; one version per name is in production.
 
     Unknown names and versions raise ModelError naming the model and the versions it has.
+
+    A version may carry its out-of-sample predictions (PREDICTION_COLUMNS, one row per symbol
+    and timestamp, each made by a model that never trained on its row): the table the `model`
+    backtest trades, so that a backtest of version N is a backtest of version N.
     """
 
-    def register(self, name: str, model: TrainedModel, metadata: Mapping[str, Any]) -> ModelVersion:
-        """Store `model` as the next version (last + 1) of `name`, a candidate."""
+    def register(
+        self,
+        name: str,
+        model: TrainedModel,
+        metadata: Mapping[str, Any],
+        predictions: pd.DataFrame | None = None,
+    ) -> ModelVersion:
+        """Store `model` as the next version (last + 1) of `name`, a candidate, with its
+        out-of-sample `predictions` when given: the version appears with them or not at all."""
+        ...
+
+    def predictions(self, name: str, version: int | None = None) -> pd.DataFrame:
+        """The out-of-sample predictions stored with one version, chosen as in `get`.
+
+        ModelError naming the version when it has none (registered without them, as versions
+        trained before the registry kept predictions were): retrain to get a version that has.
+        """
         ...
 
     def list(self, name: str | None = None) -> tuple[ModelVersion, ...]:

@@ -100,6 +100,9 @@ class BacktestReport:
     # One row per symbol (index) and a last ALL_SYMBOLS row: n_fills, traded_notional,
     # commission, slippage, impact, borrow, total_costs, costs_bps_of_notional.
     cost_attribution: pd.DataFrame | None = None
+    # The model version whose predictions were traded, e.g. "direction-ensemble v2 (production)"
+    # (ModelVersion.label); None when the backtest traded no model.
+    model_version: str | None = None
 
 
 @attrs.frozen

@@ -17,6 +17,7 @@ import click
 import pandas as pd
 
 from quantcli import kernels
+from quantcli.application.model_versions import chosen_predictions
 from quantcli.application.parameter_sweep import sweep_sma_crossover
 from quantcli.application.rule_strategies import WeightsStrategy
 from quantcli.application.run_backtest import (
@@ -25,37 +26,46 @@ from quantcli.application.run_backtest import (
     run_strategy_backtest,
 )
 from quantcli.application.strategy_sweep import sweep_strategy
-from quantcli.application.train_model import OOS_PREDICTIONS_TABLE
 from quantcli.application.walk_forward import WindowMode
 from quantcli.application.walk_forward_sweep import WalkForwardSweep, walk_forward_sma_crossover
 from quantcli.application.weight_sizing import sizing_description
 from quantcli.entrypoints.cli.output import percent, ratio, table
+from quantcli.entrypoints.cli.training_workflows import MODEL_NAME
 from quantcli.entrypoints.container import Container
 from quantcli.entrypoints.settings.schema import CostModelSettings, MarginSettings
 
 
 def backtest_model(
-    container: Container, report_path: Path | None = None
+    container: Container,
+    report_path: Path | None = None,
+    *,
+    name: str = MODEL_NAME,
+    version: int | None = None,
 ) -> tuple[BacktestResult, Path]:
-    """Backtest the trained model's out-of-sample predictions through the threshold strategy."""
+    """Backtest one model version's own out-of-sample predictions (stored with the version at
+    `train`) through the threshold strategy; `version` None: production, else the latest."""
     settings = container.settings()
     sizing = container.sizing_policy()
+    chosen, predictions = chosen_predictions(container.model_registry(), name, version)
+    click.echo(f"Model: {chosen.label}")
     result = run_backtest(
         container.bar_store(),
-        container.feature_store().load(OOS_PREDICTIONS_TABLE),
+        predictions,
         strategy=container.strategy(),
         sizing=sizing,
         **_costs(container),
     )
     configuration = {
         "strategy": attrs.asdict(container.strategy()),
+        "model": chosen.label,
         "predictions": "out-of-sample, purged walk-forward",
         # risk.sizing.method, as paper and live sessions size the same signals.
         "sizing": sizing_description(sizing),
         **_cost_configuration(container),
     }
     title = "out-of-sample predictions"
-    written = _report(container, result, title, configuration, report_path or settings.report_path)
+    path = report_path or settings.report_path
+    written = _report(container, result, title, configuration, path, model_version=chosen.label)
     return result, written
 
 
@@ -332,6 +342,8 @@ def _report(
     title: str,
     configuration: Mapping[str, Any],
     path: Path,
+    *,
+    model_version: str | None = None,
 ) -> Path:
     summary = result.summary
     start, end = result.equity.index[0], result.equity.index[-1]
@@ -369,4 +381,5 @@ def _report(
             rows.append((label, count))
     click.echo(table(("metric", "value"), rows))
     report = result.report(f"QuantCLI backtest: {title}", configuration)
+    report = attrs.evolve(report, model_version=model_version)
     return container.report_writer().write(report, path)

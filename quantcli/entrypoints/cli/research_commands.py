@@ -104,6 +104,20 @@ def validate(app: AppContext, model: str, version: int | None) -> None:
 )
 @click.option("--symbol", "symbols", multiple=True, help="Only these symbols (repeatable).")
 @click.option(
+    "--model",
+    "model_name",
+    metavar="NAME",
+    help=f"With --strategy {MODEL}: the registered model (default: "
+    f"{training_workflows.MODEL_NAME}).",
+)
+@click.option(
+    "--version",
+    "model_version",
+    type=click.IntRange(min=1),
+    help=f"With --strategy {MODEL}: the version whose own out-of-sample predictions are traded "
+    "(default: production, else the latest).",
+)
+@click.option(
     "--report",
     "report_path",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -118,12 +132,25 @@ def backtest(
     walk_forward: str | None,
     anchored: bool,
     symbols: tuple[str, ...],
+    model_name: str | None,
+    model_version: int | None,
     report_path: Path | None,
 ) -> None:
     """Backtest with commission and slippage; write the HTML report, or sweep parameters
-    (optionally walk-forward: refit on each training window, trade the next test window)."""
+    (optionally walk-forward: refit on each training window, trade the next test window).
+
+    The model strategy trades one registered version's own out-of-sample predictions, kept
+    with that version at `train`: the production version unless --model/--version choose."""
     chosen = list(symbols) or None
     strategy = strategy or app.settings.backtest.default_strategy
+    if (model_name is not None or model_version is not None) and (
+        strategy != MODEL or sweep_values
+    ):
+        option = "--model" if model_name is not None else "--version"
+        raise click.BadParameter(
+            f"{option} chooses the model version of --strategy {MODEL} (no --sweep)",
+            param_hint=option,
+        )
     if anchored and walk_forward is None:
         raise click.BadParameter("--anchored needs --walk-forward", param_hint="--anchored")
     if walk_forward is not None and not sweep_values:
@@ -169,7 +196,12 @@ def backtest(
     if strategy == MODEL:
         if chosen:
             raise click.BadParameter("the model backtest covers every predicted symbol")
-        _, written = backtest_workflows.backtest_model(app.container, report_path)
+        _, written = backtest_workflows.backtest_model(
+            app.container,
+            report_path,
+            name=model_name or training_workflows.MODEL_NAME,
+            version=model_version,
+        )
     else:
         rule = _rule_strategy(app, strategy)
         _, written = backtest_workflows.backtest_strategy(

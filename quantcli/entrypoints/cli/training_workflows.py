@@ -16,6 +16,7 @@ import yaml
 from quantcli.application.build_features import FEATURES_TABLE, stored_definition_hash
 from quantcli.application.cpcv_evaluation import CpcvSettings, PathTrading
 from quantcli.application.ensemble import plan_parallelism
+from quantcli.application.model_versions import chosen_model
 from quantcli.application.ports import EstimatorFactory, TrainedModel
 from quantcli.application.purged_splits import PurgedWalkForward
 from quantcli.application.train_ensemble import (
@@ -179,8 +180,11 @@ def validate(container: Container, name: str, version: int | None) -> ModelValid
 
 
 def load_model(container: Container) -> TrainedModel:
-    """The production version of the ensemble, else its latest."""
-    return container.model_registry().load(MODEL_NAME)
+    """The production version of the ensemble, else its latest; prints which version it is
+    (`Model: direction-ensemble v2 (production)`), as signals, paper and live use it."""
+    version, model = chosen_model(container.model_registry(), MODEL_NAME)
+    click.echo(f"Model: {version.label}")
+    return model
 
 
 def trained_until(model: TrainedModel) -> str:

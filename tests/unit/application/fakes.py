@@ -579,15 +579,30 @@ class FakeModelRegistry:
         self.lineages: dict[str, ModelLineage] = {}
         self.models: dict[tuple[str, int], TrainedModel] = {}
         self.records: dict[tuple[str, int], tuple[datetime, Mapping[str, Any]]] = {}
+        self.tables: dict[tuple[str, int], pd.DataFrame] = {}
 
-    def register(self, name: str, model: TrainedModel, metadata: Mapping[str, Any]) -> ModelVersion:
+    def register(
+        self,
+        name: str,
+        model: TrainedModel,
+        metadata: Mapping[str, Any],
+        predictions: pd.DataFrame | None = None,
+    ) -> ModelVersion:
         if model.name != name:
             raise ModelError(f"cannot register model {model.name!r} under the name {name}")
         lineage, version = self.lineages.get(name, ModelLineage(name=name)).register()
         self.lineages[name] = lineage
         self.models[name, version] = model
         self.records[name, version] = (self.now, copy.deepcopy(dict(metadata)))
+        if predictions is not None:
+            self.tables[name, version] = predictions.reset_index(drop=True).copy()
         return self._version(name, version)
+
+    def predictions(self, name: str, version: int | None = None) -> pd.DataFrame:
+        chosen = self._lineage(name).resolve(version)
+        if (name, chosen) not in self.tables:
+            raise ModelError(f"model {name} version {chosen} has no stored predictions")
+        return self.tables[name, chosen].copy()
 
     def list(self, name: str | None = None) -> tuple[ModelVersion, ...]:
         names = sorted(self.lineages) if name is None else [name]
@@ -611,6 +626,7 @@ class FakeModelRegistry:
         self.lineages[name], dropped = self._lineage(name).prune(keep_last)
         for version in dropped:
             del self.models[name, version], self.records[name, version]
+            self.tables.pop((name, version), None)
         return dropped
 
     def _lineage(self, name: str) -> ModelLineage:

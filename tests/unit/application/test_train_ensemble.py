@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from quantcli.application.cpcv_evaluation import CpcvSettings, PathTrading
+from quantcli.application.ports.registry import PREDICTION_COLUMNS
 from quantcli.application.purged_splits import PurgedWalkForward
 from quantcli.application.train_ensemble import (
     TRIALS_TABLE,
@@ -20,7 +21,6 @@ from quantcli.application.train_ensemble import (
     labelled_sample,
     train_ensemble,
 )
-from quantcli.application.train_model import OOS_PREDICTIONS_TABLE
 from quantcli.application.validate_model import validate_model
 from quantcli.application.validation_gates import GateThresholds
 from quantcli.domain.errors import DataError, ModelError
@@ -107,9 +107,37 @@ def test_a_planted_edge_passes_the_gates_and_is_registered_with_its_audit_trail(
     store = arguments["feature_store"]
     paths = store.load(cpcv_paths_table("stack", 1))
     assert list(paths.columns) == ["timestamp", "path_0", "path_1", "path_2", "path_3"]
-    oos = store.load(OOS_PREDICTIONS_TABLE)
+    # The version's out-of-sample predictions are registered with it, not left in one shared
+    # table that the next training overwrites.
+    assert store.saved == [cpcv_paths_table("stack", 1)]
+    oos = arguments["registry"].predictions("stack", 1)
+    assert tuple(oos.columns) == PREDICTION_COLUMNS
     assert len(oos) == (DAYS - 1) * len(SYMBOLS)
-    assert (oos["probability_up"] > 0.5) == (oos["signal"] > 0) if "signal" in oos else True
+    np.testing.assert_array_equal(
+        oos["probability_up"].to_numpy(), training.evaluation.mean_probabilities()
+    )
+
+
+def test_each_training_registers_its_own_predictions_with_its_version(fakes: ModuleType) -> None:
+    registry = fakes.FakeModelRegistry()
+    first, _ = run(fakes, feature_table(edge=1.0), registry=registry)
+    weaker_signal = EnsembleRecipe(
+        base_factories={"signal_model": fakes.FakeEstimatorFactory("signal", 1.0)},
+        meta_factory=PassThrough,
+        inner_splitter=PurgedWalkForward(n_splits=2, embargo_bars=1),
+        parallel=False,
+    )
+    second, _ = run(fakes, feature_table(edge=1.0), registry=registry, recipe=weaker_signal)
+
+    assert (first.version.version, second.version.version) == (1, 2)
+    one, two = registry.predictions("stack", 1), registry.predictions("stack", 2)
+    np.testing.assert_array_equal(
+        one["probability_up"].to_numpy(), first.evaluation.mean_probabilities()
+    )
+    np.testing.assert_array_equal(
+        two["probability_up"].to_numpy(), second.evaluation.mean_probabilities()
+    )
+    assert not np.array_equal(one["probability_up"].to_numpy(), two["probability_up"].to_numpy())
 
 
 def test_no_edge_fails_the_gates(fakes: ModuleType) -> None:
