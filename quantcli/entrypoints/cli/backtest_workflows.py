@@ -368,5 +368,9 @@ def _report(
         if count:
             rows.append((label, count))
     click.echo(table(("metric", "value"), rows))
-    report = result.report(f"QuantCLI backtest: {title}", configuration)
+    annualization = result.annualized_with.describe()
+    click.echo(f"Annualized with {annualization}.")
+    report = result.report(
+        f"QuantCLI backtest: {title}", {**configuration, "annualization": annualization}
+    )
     return container.report_writer().write(report, path)
