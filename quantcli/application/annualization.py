@@ -59,7 +59,7 @@ class Annualization:
 
     @property
     def interval_name(self) -> str:
-        """"hourly", "daily", "weekly"... or "bars every 3h20m" when the spacing has no name."""
+        """ "hourly", "daily", "weekly"... or "bars every 3h20m" when the spacing has no name."""
         if self.bar_interval is None:
             return "unknown interval"
         for shortest, longest, name in _NAMED_SPACINGS:

@@ -2,8 +2,9 @@
 
 Conventions: simple (not log) returns, risk-free rate 0, annualization by `periods_per_year`
 (252 trading days by default; `annualization.infer_annualization` gives the bars' own factor).
-CAGR compounds over `years`, the elapsed time of the curve, when given (see `cagr`). A ratio whose denominator is zero, or that needs more returns
-than there are, is reported as 0.0 rather than inf/nan so summaries stay serializable.
+CAGR compounds over `years`, the elapsed time of the curve, when given (see `cagr`). A ratio
+whose denominator is zero, or that needs more returns than there are, is reported as 0.0
+rather than inf/nan so summaries stay serializable.
 Also: Calmar, drawdown duration and episodes, win rate and profit factor of trade P&Ls,
 exposure of a positions matrix, and the probabilistic Sharpe ratio (Bailey & López de Prado).
 """

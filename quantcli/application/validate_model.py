@@ -63,7 +63,7 @@ def validate_model(
         raise ModelError(f"model {name} v{chosen.version}: {table} holds no path columns")
     returns = paths[columns].to_numpy(dtype=np.float64).T
     if periods_per_year is None:
-        times = pd.DatetimeIndex(paths["timestamp"]) if "timestamp" in paths else []
+        times = pd.DatetimeIndex(paths["timestamp"] if "timestamp" in paths.columns else [])
         periods_per_year = infer_annualization(times).periods_per_year
     trials = _trials(chosen)
     gates = evaluate_gates(returns, trials, thresholds, periods_per_year)

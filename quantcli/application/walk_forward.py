@@ -222,7 +222,9 @@ def walk_forward(
         initial_equity=float(initial_equity),
         equity=stitched,
         bars=bars,
-        metrics=_metrics(np.concatenate([[initial_equity], stitched]), periods, _years(times, windows)),
+        metrics=_metrics(
+            np.concatenate([[initial_equity], stitched]), periods, _years(times, windows)
+        ),
         labels=None if isinstance(timeline, int) else timeline,
     )
 
@@ -263,9 +265,7 @@ def _window_equity(values: npt.ArrayLike, window: WalkForwardWindow) -> FloatArr
     return curve
 
 
-def _years(
-    times: pd.DatetimeIndex | None, windows: Sequence[WalkForwardWindow]
-) -> float | None:
+def _years(times: pd.DatetimeIndex | None, windows: Sequence[WalkForwardWindow]) -> float | None:
     """Elapsed years of the windows' test ranges, each from the bar before it; None without
     timestamps (the metrics then count bars)."""
     if times is None:

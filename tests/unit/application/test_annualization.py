@@ -1,4 +1,4 @@
-"""Bars per year from the bars' own timestamps: daily equities, hourly FX, 24/7, weekly, irregular."""
+"""Bars per year from the bars' timestamps: daily equities, hourly FX, 24/7, weekly, irregular."""
 
 from __future__ import annotations
 

@@ -106,8 +106,8 @@ def test_walk_forward_infers_the_factor_and_compounds_each_window_over_its_time(
         train_length=10,
         test_length=10,
         refit=lambda _train: None,
-        run_window=lambda _f, test, start: start * np.cumprod(
-            1 + np.resize([0.01, -0.005, 0.002], test.length)
+        run_window=lambda _f, test, start: (
+            start * np.cumprod(1 + np.resize([0.01, -0.005, 0.002], test.length))
         ),
         initial_equity=100.0,
     )
