@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from quantcli.application.annualization import infer_annualization
 from quantcli.application.classification_scores import accuracy, roc_auc
 from quantcli.application.cpcv import CombinatorialPurgedCV
 from quantcli.application.performance import sharpe_ratio
@@ -57,7 +58,8 @@ class PathTrading:
     strategy: ThresholdStrategy = attrs.field(factory=ThresholdStrategy)
     cost_bps: float = 5.0  # per unit of weight traded: commission + slippage, one way
     horizon: int = 1  # bars the forward return spans; returns are spread evenly over them
-    periods_per_year: float = 252.0
+    # Annualizes the path Sharpe ratios; None: inferred from the sample's timestamps.
+    periods_per_year: float | None = None
 
 
 @attrs.frozen(eq=False)
@@ -71,6 +73,7 @@ class CpcvEvaluation:
     path_sharpes: FloatArray  # annualized, one per path
     path_accuracy: FloatArray
     path_auc: FloatArray
+    periods_per_year: float  # what path_sharpes (and the gates on them) are annualized with
 
     @property
     def n_paths(self) -> int:
@@ -107,7 +110,8 @@ def evaluate_cpcv(
     on_split: SplitCallback | None = None,
 ) -> CpcvEvaluation:
     """Run `fit_predict` on every CPCV split of `sample` (labelled rows, SAMPLE_COLUMNS; any
-    row order) and trade the recombined paths."""
+    row order) and trade the recombined paths; their Sharpe ratios are annualized with
+    `trading.periods_per_year`, None with the sample's own (`infer_annualization`)."""
     _check_sample(sample)
     row_times = sample["timestamp"].to_numpy(dtype="datetime64[ns]")
     label_ends = sample["label_end"].to_numpy(dtype="datetime64[ns]")
@@ -143,7 +147,11 @@ def evaluate_cpcv(
         if on_split is not None:
             on_split(split.index, float(np.mean(split_auc)))
     returns = _path_returns(sample, probabilities, time_of_row, len(timeline), trading)
-    periods = trading.periods_per_year
+    periods = (
+        trading.periods_per_year
+        if trading.periods_per_year is not None
+        else infer_annualization(pd.DatetimeIndex(timeline, tz="UTC")).periods_per_year
+    )
     return CpcvEvaluation(
         settings=settings,
         n_splits=splitter.n_splits,
@@ -154,6 +162,7 @@ def evaluate_cpcv(
         path_sharpes=np.array([sharpe_ratio(path, periods) for path in returns]),
         path_accuracy=np.array([accuracy(target, p) for p in probabilities]),
         path_auc=np.array([roc_auc(target, p) for p in probabilities]),
+        periods_per_year=periods,
     )
 
 

@@ -2,6 +2,8 @@
 
 Each symbol trades on its own, all in, with the given signal rules (next-open fills and whole
 shares by default); every (fast, slow) pair with fast < slow is one backtest, run in parallel.
+Sharpe ratios are annualized with each symbol's own bars per year (`infer_annualization` of its
+timestamps) unless `periods_per_year` is given.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from quantcli import kernels
+from quantcli.application.annualization import infer_annualization
 from quantcli.application.ports import BarStore
 from quantcli.domain.errors import DataError, ValidationError
 
@@ -40,7 +43,7 @@ def sweep_sma_crossover(
     rules: kernels.SignalRules,
     initial_cash: float,
     symbols: Sequence[str] | None = None,
-    periods_per_year: float = 252.0,
+    periods_per_year: float | None = None,
 ) -> pd.DataFrame:
     """One row per symbol and window pair, best Sharpe first."""
     fast, slow = window_pairs(fast_windows, slow_windows)
@@ -63,7 +66,11 @@ def sweep_sma_crossover(
             slow,
             initial_cash=initial_cash,
             rules=rules,
-            periods_per_year=periods_per_year,
+            periods_per_year=(
+                periods_per_year
+                if periods_per_year is not None
+                else infer_annualization(pd.DatetimeIndex(bars["timestamp"])).periods_per_year
+            ),
         )
         frames.append(
             pd.DataFrame(

@@ -1,8 +1,10 @@
 """Performance statistics of an equity curve: returns, Sharpe, Sortino, drawdown, CAGR, turnover.
 
 Conventions: simple (not log) returns, risk-free rate 0, annualization by `periods_per_year`
-(252 trading days by default). A ratio whose denominator is zero, or that needs more returns
-than there are, is reported as 0.0 rather than inf/nan so summaries stay serializable.
+(252 trading days by default; `annualization.infer_annualization` gives the bars' own factor).
+CAGR compounds over `years`, the elapsed time of the curve, when given (see `cagr`). A ratio
+whose denominator is zero, or that needs more returns than there are, is reported as 0.0
+rather than inf/nan so summaries stay serializable.
 Also: Calmar, drawdown duration and episodes, win rate and profit factor of trade P&Ls,
 exposure of a positions matrix, and the probabilistic Sharpe ratio (Bailey & López de Prado).
 """
@@ -69,9 +71,20 @@ def max_drawdown(equity: npt.ArrayLike) -> float:
     return float(_drawdowns(_equity(equity)).min())
 
 
-def cagr(equity: npt.ArrayLike, periods_per_year: float = TRADING_DAYS_PER_YEAR) -> float:
-    """Compound annual growth rate over len(equity) - 1 periods; 0.0 for a single point."""
-    return _cagr(_equity(equity), _periods(periods_per_year))
+def cagr(
+    equity: npt.ArrayLike,
+    periods_per_year: float = TRADING_DAYS_PER_YEAR,
+    *,
+    years: float | None = None,
+) -> float:
+    """Compound annual growth rate: (last / first) ** (1 / years) - 1; 0.0 for a single point.
+
+    `years` is the curve's elapsed time, first to last point (`annualization.elapsed_years` of
+    its timestamps); None counts it as (len(equity) - 1) / periods_per_year, right only for
+    evenly spaced points.
+    """
+    curve = _equity(equity)
+    return _cagr(curve, _years(years, curve, _periods(periods_per_year)))
 
 
 def turnover(
@@ -89,9 +102,15 @@ def turnover(
     return _turnover(traded, curve, _periods(periods_per_year))
 
 
-def calmar_ratio(equity: npt.ArrayLike, periods_per_year: float = TRADING_DAYS_PER_YEAR) -> float:
-    """CAGR / |max drawdown|; 0.0 when the curve never fell (the ratio is undefined)."""
-    return _calmar(_equity(equity), _periods(periods_per_year))
+def calmar_ratio(
+    equity: npt.ArrayLike,
+    periods_per_year: float = TRADING_DAYS_PER_YEAR,
+    *,
+    years: float | None = None,
+) -> float:
+    """CAGR (over `years`, as `cagr`) / |max drawdown|; 0.0 when the curve never fell."""
+    curve = _equity(equity)
+    return _calmar(curve, _years(years, curve, _periods(periods_per_year)))
 
 
 def max_drawdown_duration(equity: npt.ArrayLike) -> int:
@@ -233,15 +252,19 @@ class PerformanceSummary:
         *,
         trade_pnl: npt.ArrayLike | None = None,
         positions: npt.ArrayLike | None = None,
+        years: float | None = None,
     ) -> PerformanceSummary:
         """The summary of an equity curve and the notional traded in each of its periods.
 
+        `periods_per_year` annualizes volatility, Sharpe, Sortino and turnover; CAGR and Calmar
+        compound over `years`, the curve's elapsed time (None: bar count / periods_per_year).
         `trade_pnl` (P&L of each closed trade) adds win rate and profit factor; `positions`
         (bars × instruments, as long as `equity`) adds exposure.
         """
         curve = _equity(equity)
         traded = _traded(traded_notional, len(curve))
         periods = _periods(periods_per_year)
+        elapsed = _years(years, curve, periods)
         if isinstance(trade_count, bool) or not isinstance(trade_count, int | np.integer):
             raise ValidationError(f"trade_count {trade_count!r} is not an integer")
         if trade_count < 0:
@@ -257,14 +280,14 @@ class PerformanceSummary:
             )
         return cls(
             total_return=float(curve[-1] / curve[0] - 1),
-            cagr=_cagr(curve, periods),
+            cagr=_cagr(curve, elapsed),
             annualized_volatility=_volatility(returns, periods),
             sharpe=_sharpe(returns, periods),
             sortino=_sortino(returns, periods),
             max_drawdown=float(drawdowns.min()),
             turnover=_turnover(traded, curve, periods),
             trade_count=int(trade_count),
-            calmar=_calmar(curve, periods),
+            calmar=_calmar(curve, elapsed),
             max_drawdown_duration=_longest_underwater(drawdowns),
             probabilistic_sharpe=_psr(returns, 0.0),
             win_rate=None if pnl is None else (float(np.mean(pnl > 0)) if pnl.size else 0.0),
@@ -349,6 +372,16 @@ def _periods(periods_per_year: float) -> float:
     return float(periods_per_year)
 
 
+def _years(years: float | None, curve: FloatArray, periods: float) -> float:
+    if years is None:
+        return (len(curve) - 1) / periods
+    if not (math.isfinite(years) and years >= 0):
+        raise ValidationError(f"years {years} is not a finite number >= 0")
+    if years == 0 and len(curve) > 1:
+        raise ValidationError(f"years is 0 for an equity curve of {len(curve)} points")
+    return float(years)
+
+
 # --- kernels ----------------------------------------------------------------------------------
 
 
@@ -385,8 +418,7 @@ def _drawdowns(curve: FloatArray) -> FloatArray:
     return curve / np.maximum.accumulate(curve) - 1.0
 
 
-def _cagr(curve: FloatArray, periods: float) -> float:
-    years = (len(curve) - 1) / periods
+def _cagr(curve: FloatArray, years: float) -> float:
     if years == 0:
         return 0.0
     return float((curve[-1] / curve[0]) ** (1.0 / years) - 1.0)
@@ -396,11 +428,11 @@ def _turnover(traded: FloatArray, curve: FloatArray, periods: float) -> float:
     return float(np.mean(traded / curve) * periods)
 
 
-def _calmar(curve: FloatArray, periods: float) -> float:
+def _calmar(curve: FloatArray, years: float) -> float:
     deepest = float(_drawdowns(curve).min())
     if deepest == 0.0:
         return 0.0
-    return _cagr(curve, periods) / abs(deepest)
+    return _cagr(curve, years) / abs(deepest)
 
 
 def _underwater_runs(drawdowns: FloatArray) -> list[tuple[int, int]]:

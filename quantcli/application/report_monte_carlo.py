@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from quantcli.application.monte_carlo import bootstrap_returns, bootstrap_trades
-from quantcli.application.performance import simple_returns
+from quantcli.application.performance import TRADING_DAYS_PER_YEAR, simple_returns
 from quantcli.domain.errors import ValidationError
 
 # lower / upper of each metric are its 5th and 95th percentiles, median the 50th.
@@ -20,8 +20,15 @@ REPORT_CONFIDENCE_LEVEL = 0.90
 MIN_ROUND_TRIPS = 10
 
 
-def returns_monte_carlo(equity: npt.ArrayLike, *, n_paths: int, seed: int) -> dict[str, Any]:
-    """Stationary bootstrap of the equity curve's simple returns; {} under 3 equity points."""
+def returns_monte_carlo(
+    equity: npt.ArrayLike,
+    *,
+    n_paths: int,
+    seed: int,
+    periods_per_year: float = TRADING_DAYS_PER_YEAR,
+) -> dict[str, Any]:
+    """Stationary bootstrap of the equity curve's simple returns, Sharpe annualized with
+    `periods_per_year`; {} under 3 equity points."""
     curve = np.asarray(equity, dtype=np.float64)
     if curve.size < 3:
         return {}
@@ -30,6 +37,7 @@ def returns_monte_carlo(equity: npt.ArrayLike, *, n_paths: int, seed: int) -> di
         n_paths=n_paths,
         method="stationary",
         confidence_level=REPORT_CONFIDENCE_LEVEL,
+        periods_per_year=periods_per_year,
         seed=seed,
     ).as_dict(distributions=True)
 

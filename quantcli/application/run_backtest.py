@@ -16,6 +16,11 @@ import numpy as np
 import pandas as pd
 
 from quantcli import kernels
+from quantcli.application.annualization import (
+    Annualization,
+    elapsed_years,
+    infer_annualization,
+)
 from quantcli.application.order_sizing import SizingPolicy
 from quantcli.application.performance import (
     PerformanceSummary,
@@ -30,7 +35,6 @@ from quantcli.application.ports.research import (
     FILL_REASON_SIGNAL,
 )
 from quantcli.application.report_analytics import (
-    DEFAULT_ROLLING_WINDOW,
     borrow_attribution,
     cost_attribution,
     cost_breakdown,
@@ -92,13 +96,23 @@ class BacktestResult:
     counts: SimulationCounts = SimulationCounts()
     borrow_by_symbol: Mapping[str, float] | None = None  # the borrow total split by symbol
     initial_equity: float | None = None  # the starting cash; None: the first equity point
+    # What the summary was annualized with; None: inferred from the equity's index when needed.
+    annualization: Annualization | None = None
+
+    @property
+    def annualized_with(self) -> Annualization:
+        """The summary's annualization, else the one inferred from the equity's timestamps."""
+        if self.annualization is not None:
+            return self.annualization
+        index = self.equity.index
+        return infer_annualization(index if isinstance(index, pd.DatetimeIndex) else [])
 
     def report(
         self,
         title: str,
         configuration: Mapping[str, Any],
         *,
-        rolling_window: int = DEFAULT_ROLLING_WINDOW,
+        rolling_window: int | None = None,
         monte_carlo_paths: int = 1000,
         monte_carlo_seed: int = 0,
         slippage_bps: float | None = None,
@@ -107,6 +121,9 @@ class BacktestResult:
     ) -> BacktestReport:
         """The report: metrics, charts' data, monthly returns, costs, Monte Carlo and fills.
 
+        Annualized figures (metrics, rolling Sharpe, the returns bootstrap's Sharpe) use
+        `annualized_with`; metrics carry it as "periods_per_year". The rolling Sharpe window is
+        `rolling_window` bars, None a quarter of a year of bars (63 for daily equities).
         Two seeded Monte Carlo bootstraps (`monte_carlo_paths` = 0 leaves both out): stationary
         on the daily returns, and on the round trips' P&Ls when the result has round trips (with
         too few, the section says so; see `report_monte_carlo`). Costs come from the simulator's
@@ -116,7 +133,10 @@ class BacktestResult:
         bar that decided them set a look-ahead warning unless `lookahead_warning` is given.
         """
         equity = self.equity.to_numpy(dtype=np.float64)
+        periods = self.annualized_with.periods_per_year
+        window = rolling_window if rolling_window is not None else max(2, round(periods / 4))
         metrics: dict[str, float] = dict(self.summary.as_dict())
+        metrics["periods_per_year"] = periods
         if self.costs is not None:
             metrics.update(self.counts.as_dict())
         if self.summary.exposure is None and not self.positions.empty:
@@ -126,7 +146,7 @@ class BacktestResult:
         trade_monte_carlo: dict[str, Any] = {}
         if monte_carlo_paths > 0:
             monte_carlo = returns_monte_carlo(
-                equity, n_paths=monte_carlo_paths, seed=monte_carlo_seed
+                equity, n_paths=monte_carlo_paths, seed=monte_carlo_seed, periods_per_year=periods
             )
             if self.round_trips is not None and len(equity):
                 trade_monte_carlo = trades_monte_carlo(
@@ -146,8 +166,8 @@ class BacktestResult:
             configuration=configuration,
             monthly_returns=monthly_returns(self.equity) if timestamped else None,
             rolling_sharpe=(
-                rolling_sharpe(self.equity, rolling_window)
-                if timestamped and len(equity) > rolling_window
+                rolling_sharpe(self.equity, window, periods_per_year=periods)
+                if timestamped and len(equity) > window
                 else None
             ),
             cost_breakdown=self._cost_breakdown(slippage_bps, configuration, extra_costs),
@@ -299,6 +319,9 @@ def backtest_weights(
     adds the other models (its commission/slippage rates must stay 0) and `margin` the margin
     rules. Square-root impact uses the std of the last VOLATILITY_WINDOW daily returns; tiered
     commissions count shares per calendar month (UTC).
+    Annualization is inferred from the bars' timestamps (`infer_annualization`): it annualizes
+    the summary and replaces `costs.bars_per_year`, so an annual borrow rate is charged per
+    bar at rate / bars per year; CAGR compounds over the elapsed time of the bars.
     """
     symbols = [str(symbol) for symbol in weights.columns]
     panels = {
@@ -311,7 +334,10 @@ def backtest_weights(
         raise DataError(f"target weights at {unknown[0].isoformat()} have no stored bar")
     aligned = weights.reindex(index=open_prices.index).to_numpy(dtype=np.float64)
     index = pd.DatetimeIndex(open_prices.index)
-    cost_model = _cost_model(commission, slippage, costs)
+    annualization = infer_annualization(index)
+    cost_model = attrs.evolve(
+        _cost_model(commission, slippage, costs), bars_per_year=annualization.periods_per_year
+    )
     volatility = (
         _volatility(panels["close"], VOLATILITY_WINDOW)
         if cost_model.square_root_impact > 0
@@ -339,8 +365,10 @@ def backtest_weights(
         simulation.equity,
         traded_notional,
         len(fills.bar),
+        annualization.periods_per_year,
         trade_pnl=trips["pnl"].to_numpy(dtype=np.float64),
         positions=simulation.positions,
+        years=elapsed_years(index),
     )
     flags = simulation.flags
     return BacktestResult(
@@ -355,6 +383,7 @@ def backtest_weights(
         # Shorts are valued at the closes, as the simulator charges them.
         borrow_by_symbol=borrow_attribution(positions, panels["close"], simulation.costs.borrow),
         initial_equity=float(initial_cash),
+        annualization=annualization,
     )
 
 
@@ -375,8 +404,9 @@ def run_backtest(
 
     With `sizing`, each bar's weights are sized as a paper or live session's SignalSizer
     sizes that bar's signals (`weight_sizing.sized_weights`, volatility from the closes of
-    the bars traded here); None trades the strategy's weights as they are. The no-trade band
-    is `rebalance_band`, as without sizing.
+    the bars traded here, annualized with `sizing.bars_per_year` as sessions do); None
+    trades the strategy's weights as they are. The no-trade band is `rebalance_band`, as
+    without sizing.
     """
     if predictions.empty:
         raise DataError("no out-of-sample predictions: train a model first")

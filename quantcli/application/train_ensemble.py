@@ -195,8 +195,10 @@ def train_ensemble(
     evaluation = evaluate_cpcv(
         sample, rows.fit_predict(recipe), settings=cpcv, trading=trading, on_split=split_done
     )
-    trials = trial_statistics(feature_store, trading.periods_per_year)
-    gates = evaluate_gates(evaluation.path_returns, trials, thresholds, trading.periods_per_year)
+    # The training bars' own annualization, as the tuning trials' Sharpe ratios had.
+    periods = evaluation.periods_per_year
+    trials = trial_statistics(feature_store, periods)
+    gates = evaluate_gates(evaluation.path_returns, trials, thresholds, periods)
 
     final = rows.stack(recipe)
     shap_rows = np.random.default_rng(seed).permutation(len(sample))[:SHAP_ROWS]

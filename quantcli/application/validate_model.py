@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import attrs
 import numpy as np
+import pandas as pd
 
+from quantcli.application.annualization import infer_annualization
 from quantcli.application.ports import FeatureStore, ModelRegistry, ModelVersion
 from quantcli.application.train_ensemble import cpcv_paths_table
 from quantcli.application.validation_gates import (
@@ -41,9 +43,13 @@ def validate_model(
     *,
     version: int | None = None,
     thresholds: GateThresholds,
-    periods_per_year: float = 252.0,
+    periods_per_year: float | None = None,
 ) -> ModelValidation:
-    """The gates of `name` (the production version, else the latest, unless `version`)."""
+    """The gates of `name` (the production version, else the latest, unless `version`).
+
+    Sharpe ratios are annualized with `periods_per_year`, None with the bars per year of the
+    stored paths' timestamps (the training data's, `infer_annualization`), as at training.
+    """
     chosen = registry.get(name, version)
     table = cpcv_paths_table(name, chosen.version)
     try:
@@ -56,6 +62,9 @@ def validate_model(
     if not columns:
         raise ModelError(f"model {name} v{chosen.version}: {table} holds no path columns")
     returns = paths[columns].to_numpy(dtype=np.float64).T
+    if periods_per_year is None:
+        times = pd.DatetimeIndex(paths["timestamp"] if "timestamp" in paths.columns else [])
+        periods_per_year = infer_annualization(times).periods_per_year
     trials = _trials(chosen)
     gates = evaluate_gates(returns, trials, thresholds, periods_per_year)
     return ModelValidation(version=chosen, gates=gates, trials=trials)

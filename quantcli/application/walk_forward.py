@@ -15,7 +15,7 @@ test bar. So the same analysis drives the kernel backtest or any other simulator
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypeVar
 
 import attrs
@@ -23,8 +23,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from quantcli.application.annualization import DAYS_PER_YEAR, infer_annualization
 from quantcli.application.performance import (
-    TRADING_DAYS_PER_YEAR,
     FloatArray,
     Labels,
     cagr,
@@ -171,13 +171,17 @@ def walk_forward(
     mode: WindowMode = "rolling",
     gap: int = 0,
     initial_equity: float = 1.0,
-    periods_per_year: float = TRADING_DAYS_PER_YEAR,
+    periods_per_year: float | None = None,
 ) -> WalkForwardResult:
     """Refit once per window on its training range, run its test range, stitch the equity.
 
     Each test window starts from the previous window's ending equity (the first from
     `initial_equity`). `step` must be at least `test_length`: overlapping test windows
     would trade the same bars twice.
+    Metrics are annualized with `periods_per_year`; None infers it from a DatetimeIndex
+    timeline (`infer_annualization`; 252 for other timelines). On a DatetimeIndex, CAGR and
+    Calmar compound over elapsed time: a window's from the bar before its test range (its
+    starting equity) to its last test bar, the stitched curve's the sum of its windows'.
     """
     windows = walk_forward_windows(
         timeline, train_length=train_length, test_length=test_length, step=step, mode=mode, gap=gap
@@ -188,6 +192,12 @@ def walk_forward(
         )
     if not (math.isfinite(initial_equity) and initial_equity > 0):
         raise ValidationError(f"initial_equity {initial_equity} is not a positive number")
+    times = timeline if isinstance(timeline, pd.DatetimeIndex) else None
+    periods = (
+        periods_per_year
+        if periods_per_year is not None
+        else infer_annualization(times if times is not None else []).periods_per_year
+    )
     results = []
     equity = float(initial_equity)
     for window in windows:
@@ -198,7 +208,9 @@ def walk_forward(
                 window=window,
                 starting_equity=equity,
                 equity=curve,
-                metrics=_metrics(np.concatenate([[equity], curve]), periods_per_year),
+                metrics=_metrics(
+                    np.concatenate([[equity], curve]), periods, _years(times, [window])
+                ),
                 fitted=fitted,
             )
         )
@@ -210,7 +222,9 @@ def walk_forward(
         initial_equity=float(initial_equity),
         equity=stitched,
         bars=bars,
-        metrics=_metrics(np.concatenate([[initial_equity], stitched]), periods_per_year),
+        metrics=_metrics(
+            np.concatenate([[initial_equity], stitched]), periods, _years(times, windows)
+        ),
         labels=None if isinstance(timeline, int) else timeline,
     )
 
@@ -251,14 +265,26 @@ def _window_equity(values: npt.ArrayLike, window: WalkForwardWindow) -> FloatArr
     return curve
 
 
-def _metrics(curve: FloatArray, periods_per_year: float) -> dict[str, float]:
+def _years(times: pd.DatetimeIndex | None, windows: Sequence[WalkForwardWindow]) -> float | None:
+    """Elapsed years of the windows' test ranges, each from the bar before it; None without
+    timestamps (the metrics then count bars)."""
+    if times is None:
+        return None
+    elapsed = sum(
+        (times[window.test.stop - 1] - times[window.test.start - 1] for window in windows),
+        start=pd.Timedelta(0),
+    )
+    return float(elapsed / pd.Timedelta(days=DAYS_PER_YEAR))
+
+
+def _metrics(curve: FloatArray, periods_per_year: float, years: float | None) -> dict[str, float]:
     returns = simple_returns(curve)
     return {
         "total_return": float(curve[-1] / curve[0] - 1.0),
-        "cagr": cagr(curve, periods_per_year),
+        "cagr": cagr(curve, periods_per_year, years=years),
         "sharpe": sharpe_ratio(returns, periods_per_year),
         "sortino": sortino_ratio(returns, periods_per_year),
         "max_drawdown": max_drawdown(curve),
-        "calmar": calmar_ratio(curve, periods_per_year),
+        "calmar": calmar_ratio(curve, periods_per_year, years=years),
         "probabilistic_sharpe": probabilistic_sharpe_ratio(returns),
     }

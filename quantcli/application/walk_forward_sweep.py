@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from quantcli import kernels
+from quantcli.application.annualization import infer_annualization
 from quantcli.application.parameter_sweep import sweep_sma_crossover, window_pairs
 from quantcli.application.performance import FloatArray
 from quantcli.application.ports import BarStore
@@ -168,9 +169,12 @@ def walk_forward_sma_crossover(
     test_length: int,
     mode: WindowMode = "rolling",
     symbols: Sequence[str] | None = None,
-    periods_per_year: float = 252.0,
+    periods_per_year: float | None = None,
 ) -> WalkForwardSweep:
     """Per symbol: pick the best-Sharpe pair on each training window, trade it out of sample.
+
+    Sharpe ratios (the refits' and the test windows') are annualized with `periods_per_year`,
+    None with the symbol's own bars per year over all its bars (`infer_annualization`).
 
     Windows step by `test_length`, so the test windows tile the bars after the first
     training window; the stitched equity starts from `initial_cash`.
@@ -209,7 +213,13 @@ def walk_forward_sma_crossover(
                     train_length=train_length,
                     test_length=test_length,
                     mode=mode,
-                    periods_per_year=periods_per_year,
+                    periods_per_year=(
+                        periods_per_year
+                        if periods_per_year is not None
+                        else infer_annualization(
+                            pd.DatetimeIndex(bars["timestamp"])
+                        ).periods_per_year
+                    ),
                 ),
             )
         )

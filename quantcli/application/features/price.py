@@ -31,7 +31,13 @@ def _overnight_gap(bars: SymbolBars) -> FloatArray:
 
 
 def annualized_volatility(close: FloatArray, window: int) -> FloatArray:
-    """Sample std of the last `window` one-bar returns, times sqrt(252)."""
+    """Sample std of the last `window` one-bar returns, times sqrt(252).
+
+    A fixed scale, not the bars' inferred annualization (`application.annualization`): a
+    feature must depend on past bars only and be the same in batch and live, and a factor
+    inferred over the sample would move with its later bars. The model is indifferent to a
+    constant scale; the feature's params record it.
+    """
     daily = kernels.pct_return(close, 1)
     return kernels.rolling_std(daily, window) * math.sqrt(TRADING_DAYS_PER_YEAR)
 

@@ -380,6 +380,10 @@ def _report(
         if count:
             rows.append((label, count))
     click.echo(table(("metric", "value"), rows))
-    report = result.report(f"QuantCLI backtest: {title}", configuration)
+    annualization = result.annualized_with.describe()
+    click.echo(f"Annualized with {annualization}.")
+    report = result.report(
+        f"QuantCLI backtest: {title}", {**configuration, "annualization": annualization}
+    )
     report = attrs.evolve(report, model_version=model_version)
     return container.report_writer().write(report, path)

@@ -61,9 +61,9 @@ def test_the_participation_cap_leaves_the_rest_of_each_order_unfilled(fakes: Mod
 def test_the_borrow_fee_reduces_a_shorts_equity_by_the_hand_computed_amount(
     fakes: ModuleType,
 ) -> None:
-    # Short 50 at 100 from bar 1; 25.2 % a year over 252 bars is 0.1 % of the 5 000 short
-    # each close: 5 a bar.
-    borrowing = kernels.CostModel(borrow_rate=0.252)
+    # Short 50 at 100 from bar 1; a bar every calendar day is 365.25 bars a year (inferred
+    # from the timestamps), so 36.525 % a year is 0.1 % of the 5 000 short each close: 5 a bar.
+    borrowing = kernels.CostModel(borrow_rate=0.36525)
 
     result = backtest(fakes, [100.0] * 4, [-0.5, nan, nan, nan], costs=borrowing)
     free = backtest(fakes, [100.0] * 4, [-0.5, nan, nan, nan])
@@ -95,8 +95,8 @@ def test_temporary_impact_raises_the_buy_fill_price(fakes: ModuleType) -> None:
 def test_the_report_cost_breakdown_has_the_simulators_impact_and_borrow(
     fakes: ModuleType,
 ) -> None:
-    costs = kernels.CostModel(temporary_impact=0.1, borrow_rate=0.252)
-    # Short 50 at 99.5 (sells fill lower), then borrow on 50 × 100 each close.
+    costs = kernels.CostModel(temporary_impact=0.1, borrow_rate=0.36525)
+    # Short 50 at 99.5 (sells fill lower), then borrow 0.1 % of 50 × 100 each daily close.
     result = backtest(fakes, [100.0] * 4, [-0.5, nan, nan, nan], costs=costs)
 
     breakdown = result.report("costs", {}, monte_carlo_paths=0).cost_breakdown
@@ -159,3 +159,26 @@ def test_a_maintenance_margin_breach_liquidates_the_book(fakes: ModuleType) -> N
 def test_commission_or_slippage_rates_in_the_cost_model_are_refused(fakes: ModuleType) -> None:
     with pytest.raises(ValidationError, match=r"^costs\.slippage_bps is 3\.0"):
         backtest(fakes, [100.0] * 3, [0.5, nan, nan], costs=kernels.CostModel(slippage_bps=3.0))
+
+
+def test_the_borrow_rate_is_spread_over_the_bars_a_year_of_these_bars_holds(
+    fakes: ModuleType,
+) -> None:
+    # Hourly bars around the clock: 8 766 a year, so 87.66 % a year is 0.01 % of the 5 000
+    # short each close, 0.5 a bar (with 252 bars a year it was 17.39 a bar).
+    hours = pd.date_range("2024-01-01", periods=4, freq="h", tz="UTC")
+    bars = fakes.bar_frame("AAA", hours, [100.0] * 4, [100.0] * 4)
+
+    result = backtest_weights(
+        bars,
+        pd.DataFrame({"AAA": [-0.5, nan, nan, nan]}, index=hours),
+        commission=FREE,
+        slippage=SlippageModel(),
+        initial_cash=Decimal(10_000),
+        costs=kernels.CostModel(borrow_rate=0.8766),
+    )
+
+    assert result.annualization is not None
+    assert result.annualization.periods_per_year == pytest.approx(8_766.0)
+    assert result.costs is not None
+    assert result.costs["borrow"] == pytest.approx(1.5)

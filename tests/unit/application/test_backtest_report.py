@@ -48,13 +48,13 @@ def flat(count: int, price: float = 100.0) -> tuple[list[float], list[float]]:
 
 def test_costs_are_attributed_to_the_symbol_that_paid_them(fakes: ModuleType) -> None:
     # Long 40 AAA and short 40 BBB at bar 1's open; impact 0.1 × 40 / 1 000 = 0.4 %: AAA fills
-    # at 100.4, BBB at 99.6, 16 of impact each. Borrow 25.2 % / 252 = 0.1 % of BBB's 4 000
-    # short at each of three closes: 12, all BBB's.
+    # at 100.4, BBB at 99.6, 16 of impact each. Borrow 36.525 % / 365.25 (a bar every
+    # calendar day) = 0.1 % of BBB's 4 000 short at each of three closes: 12, all BBB's.
     result = backtest(
         fakes,
         {"AAA": flat(4), "BBB": flat(4)},
         {"AAA": [0.4, nan, nan, nan], "BBB": [-0.4, nan, nan, nan]},
-        costs=kernels.CostModel(temporary_impact=0.1, borrow_rate=0.252),
+        costs=kernels.CostModel(temporary_impact=0.1, borrow_rate=0.36525),
     )
 
     report = result.report("attribution", {}, monte_carlo_paths=0)

@@ -20,6 +20,8 @@ from quantcli.kernels import BACKTESTING_PY, VECTORBT, SignalRules
 
 CASH = 10_000.0
 BARS = 160
+# The fake bars fall on every calendar day: 365.25 a year, inferred from their timestamps.
+BARS_PER_YEAR = 365.25
 
 
 def random_walk(seed: int, count: int = BARS) -> tuple[np.ndarray, np.ndarray]:
@@ -52,7 +54,7 @@ def single_run(
     events[1:][(difference[:-1] > 0) & (difference[1:] < 0)] = -1.0
     run = kernels.signal_backtest(open_, close, events, initial_cash=CASH, rules=rules)
     returns = run.equity[1:] / run.equity[:-1] - 1.0
-    sharpe = returns.mean() / returns.std(ddof=1) * math.sqrt(252.0)
+    sharpe = returns.mean() / returns.std(ddof=1) * math.sqrt(BARS_PER_YEAR)
     return float(run.equity[-1]), float(sharpe), int(run.trades.size.size)
 
 
@@ -135,13 +137,34 @@ def test_equal_sharpes_are_ordered_by_symbol(fakes: ModuleType) -> None:
 def test_periods_per_year_scales_the_sharpe_by_its_square_root(fakes: ModuleType) -> None:
     store = store_of(fakes, {"AAA": random_walk(1)})
 
-    daily = sweep(store, fast_windows=[5], slow_windows=[20])
+    daily = sweep(store, fast_windows=[5], slow_windows=[20], periods_per_year=252.0)
     weekly = sweep(store, fast_windows=[5], slow_windows=[20], periods_per_year=52.0)
 
     assert weekly["sharpe"].iloc[0] == pytest.approx(
         daily["sharpe"].iloc[0] * math.sqrt(52.0 / 252.0), rel=1e-9
     )
     assert weekly["final_equity"].iloc[0] == daily["final_equity"].iloc[0]
+
+
+def test_each_symbol_is_annualized_by_its_own_bars_per_year(fakes: ModuleType) -> None:
+    open_, close = random_walk(1)
+    weeks = pd.date_range("2020-01-03", periods=BARS, freq="W-FRI", tz="UTC")
+    store = fakes.FakeBarStore(
+        pd.concat(
+            [
+                fakes.bar_frame("DAY", fakes.utc_days(BARS), open_, close),
+                fakes.bar_frame("WEEK", weeks, open_, close),
+            ],
+            ignore_index=True,
+        )
+    )
+
+    table = sweep(store, fast_windows=[5], slow_windows=[20]).set_index("symbol")
+
+    assert table.loc["WEEK", "final_equity"] == table.loc["DAY", "final_equity"]
+    assert table.loc["WEEK", "sharpe"] == pytest.approx(
+        table.loc["DAY", "sharpe"] * math.sqrt((365.25 / 7) / 365.25), rel=1e-9
+    )
 
 
 def test_symbols_limit_the_sweep_to_those_symbols(fakes: ModuleType) -> None:

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from quantcli.application.cpcv_evaluation import CpcvSettings, PathTrading
+from quantcli.application.performance import sharpe_ratio
 from quantcli.application.ports.registry import PREDICTION_COLUMNS
 from quantcli.application.purged_splits import PurgedWalkForward
 from quantcli.application.train_ensemble import (
@@ -195,3 +196,26 @@ def test_labels_not_known_by_the_cutoff_are_left_out() -> None:
 def test_missing_columns_are_named() -> None:
     with pytest.raises(DataError, match="lacks noise"):
         labelled_sample(feature_table(1.0).drop(columns="noise"), NAMES, None)
+
+
+def test_gates_on_hourly_training_bars_annualize_by_their_bars_per_year(
+    fakes: ModuleType,
+) -> None:
+    table = feature_table(edge=1.0)
+    days = sorted(table["timestamp"].unique())
+    hours = {day: days[0] + pd.Timedelta(hours=i) for i, day in enumerate(days)}
+    table["timestamp"] = table["timestamp"].map(hours)
+    table["label_end"] = table["timestamp"] + pd.Timedelta(hours=1)
+    table.loc[table["target"].isna(), "label_end"] = pd.NaT
+    training, arguments = run(fakes, table)
+
+    # A bar every hour around the clock: 24 × 365.25 = 8 766 a year, not 252.
+    assert training.evaluation.periods_per_year == pytest.approx(8_766.0)
+    sharpes = [sharpe_ratio(path, 8_766.0) for path in training.evaluation.path_returns]
+    gates = {g.name: g.value for g in training.gates}
+    assert gates["mean_sharpe"] == pytest.approx(np.mean(sharpes))
+    assert gates["worst_path_sharpe"] == pytest.approx(np.min(sharpes))
+    again = validate_model(
+        arguments["registry"], arguments["feature_store"], "stack", thresholds=GateThresholds()
+    )
+    assert {g.name: g.value for g in again.gates} == pytest.approx(gates)

@@ -44,7 +44,8 @@ def hand_walk() -> WalkForwardResult:
 def annualized_sharpe(curve: list[float]) -> float:
     returns = np.diff(curve) / np.asarray(curve[:-1])
     std = returns.std(ddof=1)
-    return 0.0 if std < 1e-12 else returns.mean() / std * math.sqrt(252)
+    # DAYS has a bar every calendar day: 365.25 a year, inferred from the timestamps.
+    return 0.0 if std < 1e-12 else returns.mean() / std * math.sqrt(365.25)
 
 
 def test_efficiency_ratio_is_mean_oos_sharpe_over_mean_in_sample_sharpe() -> None:
