@@ -18,6 +18,7 @@ import pandas as pd
 from quantcli import kernels
 from quantcli.application.order_sizing import SizingPolicy
 from quantcli.application.performance import (
+    TRADING_DAYS_PER_YEAR,
     PerformanceSummary,
     drawdown_series,
     exposure,
@@ -38,6 +39,7 @@ from quantcli.application.report_analytics import (
     rolling_sharpe,
 )
 from quantcli.application.report_monte_carlo import returns_monte_carlo, trades_monte_carlo
+from quantcli.application.report_tearsheet import TearsheetInputs, build_tearsheet
 from quantcli.application.rule_strategies import WeightsStrategy
 from quantcli.application.strategy import ThresholdStrategy
 from quantcli.application.weight_sizing import sized_weights
@@ -92,6 +94,7 @@ class BacktestResult:
     counts: SimulationCounts = SimulationCounts()
     borrow_by_symbol: Mapping[str, float] | None = None  # the borrow total split by symbol
     initial_equity: float | None = None  # the starting cash; None: the first equity point
+    closes: pd.DataFrame | None = None  # timestamps × symbols: the closes positions are marked at
 
     def report(
         self,
@@ -104,6 +107,10 @@ class BacktestResult:
         slippage_bps: float | None = None,
         extra_costs: Mapping[str, float] | None = None,
         lookahead_warning: str | None = None,
+        benchmark_closes: pd.Series | None = None,
+        periods_per_year: float = TRADING_DAYS_PER_YEAR,
+        currency: str = "USD",
+        model_version: str | None = None,
     ) -> BacktestReport:
         """The report: metrics, charts' data, monthly returns, costs, Monte Carlo and fills.
 
@@ -114,6 +121,9 @@ class BacktestResult:
         `slippage_bps`, else a numeric ``configuration["slippage_bps"]``, else it is left out.
         With fills, the report has them and their costs per symbol; fills at the close of the
         bar that decided them set a look-ahead warning unless `lookahead_warning` is given.
+        The tearsheet (`report_tearsheet`) compares the equity with `benchmark_closes` (one
+        symbol's closes, named by the symbol) or, without them, an equal-weight buy-and-hold of
+        the backtest's closes; alpha, beta and the benchmark's total return join the metrics.
         """
         equity = self.equity.to_numpy(dtype=np.float64)
         metrics: dict[str, float] = dict(self.summary.as_dict())
@@ -137,6 +147,25 @@ class BacktestResult:
                     n_paths=monte_carlo_paths,
                     seed=monte_carlo_seed,
                 )
+        tearsheet = None
+        if timestamped and len(equity):
+            tearsheet, versus_benchmark = build_tearsheet(
+                TearsheetInputs(
+                    equity=self.equity,
+                    initial_equity=(
+                        self.initial_equity if self.initial_equity is not None else equity[0]
+                    ),
+                    positions=None if self.positions.empty else self.positions,
+                    closes=self.closes,
+                    fills=self.fills,
+                    round_trips=self.round_trips,
+                    borrow_by_symbol=self.borrow_by_symbol,
+                    benchmark_closes=benchmark_closes,
+                ),
+                rolling_window=rolling_window,
+                periods_per_year=periods_per_year,
+            )
+            metrics.update(versus_benchmark)
         return BacktestReport(
             title=title,
             equity=self.equity,
@@ -160,6 +189,9 @@ class BacktestResult:
                 if self.fills is not None
                 else None
             ),
+            tearsheet=tearsheet,
+            model_version=model_version,
+            currency=currency,
         )
 
     def _same_bar_warning(self) -> str | None:
@@ -355,6 +387,7 @@ def backtest_weights(
         # Shorts are valued at the closes, as the simulator charges them.
         borrow_by_symbol=borrow_attribution(positions, panels["close"], simulation.costs.borrow),
         initial_equity=float(initial_cash),
+        closes=panels["close"],
     )
 
 
