@@ -16,6 +16,7 @@ from quantcli.application.benchmark_analytics import (
     rolling_beta,
     rolling_volatility,
 )
+from quantcli.application.ports.bars import BarStore
 from quantcli.application.ports.research import Tearsheet
 from quantcli.application.tearsheet_analytics import (
     exposure_over_time,
@@ -23,6 +24,7 @@ from quantcli.application.tearsheet_analytics import (
     trade_statistics,
     worst_drawdowns,
 )
+from quantcli.domain.errors import DataError
 
 
 @attrs.frozen
@@ -89,6 +91,23 @@ def build_tearsheet(
         ),
     )
     return sheet, metrics
+
+
+def read_benchmark_closes(bar_store: BarStore, symbol: str, bars: pd.Index) -> pd.Series:
+    """The stored closes of `symbol` over the backtest's `bars` (timestamps), named by the
+    symbol; DataError when it has none there."""
+    stamps = pd.DatetimeIndex(bars)
+    if stamps.empty:
+        raise DataError(f"benchmark {symbol}: the backtest has no bars to compare with")
+    first, last = stamps[0], stamps[-1]
+    stored = bar_store.read_bars([symbol], first.to_pydatetime(), last.to_pydatetime())
+    if stored.empty:
+        raise DataError(
+            f"benchmark {symbol} (backtest.report.benchmark) has no stored bars between "
+            f"{first:%Y-%m-%d} and {last:%Y-%m-%d}; ingest it or set the benchmark to null"
+        )
+    closes = stored.set_index("timestamp")["close"].astype(np.float64)
+    return closes.rename(symbol)
 
 
 def _benchmark(inputs: TearsheetInputs) -> tuple[pd.Series | None, str]:

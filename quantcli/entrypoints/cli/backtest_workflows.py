@@ -18,6 +18,7 @@ import pandas as pd
 
 from quantcli import kernels
 from quantcli.application.parameter_sweep import sweep_sma_crossover
+from quantcli.application.report_tearsheet import read_benchmark_closes
 from quantcli.application.rule_strategies import WeightsStrategy
 from quantcli.application.run_backtest import (
     BacktestResult,
@@ -368,5 +369,16 @@ def _report(
         if count:
             rows.append((label, count))
     click.echo(table(("metric", "value"), rows))
-    report = result.report(f"QuantCLI backtest: {title}", configuration)
+    report_settings = container.settings().backtest.report
+    benchmark = report_settings.benchmark
+    report = result.report(
+        f"QuantCLI backtest: {title}",
+        {**configuration, "report": attrs.asdict(report_settings)},
+        benchmark_closes=(
+            read_benchmark_closes(container.bar_store(), benchmark, result.equity.index)
+            if benchmark is not None
+            else None
+        ),
+        currency=report_settings.currency,
+    )
     return container.report_writer().write(report, path)
