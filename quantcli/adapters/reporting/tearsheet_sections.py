@@ -15,14 +15,14 @@ from quantcli.adapters.reporting.charts import line_chart
 from quantcli.adapters.reporting.markup import date_text, esc, frame_table
 from quantcli.adapters.reporting.metric_labels import metric_text, metrics_table
 from quantcli.adapters.reporting.plotly_base import (
+    BLACK,
     BLUE,
     GREEN,
     GREY,
     ORANGE,
     RED,
-    chart_html,
-    new_figure,
-    no_data,
+    Chart,
+    values,
 )
 from quantcli.application.ports.research import BacktestReport, Tearsheet
 
@@ -80,20 +80,23 @@ def returns_distribution_section(sheet: Tearsheet | None) -> list[str]:
         return []
     returns = sheet.returns.to_numpy(dtype=np.float64)
     returns = returns[np.isfinite(returns)]
-    figure = new_figure(
+    chart = Chart.new(
         "Distribution of bar returns", x_title="return per bar (%)", y_title="bars (count)"
     )
     if returns.size == 0:
-        return ["<h2>Returns distribution</h2>", chart_html(no_data(figure), "returns")]
-    figure.add_histogram(
-        x=returns.tolist(),
-        nbinsx=min(80, max(10, int(np.sqrt(returns.size)) * 2)),
-        marker={"color": BLUE, "opacity": 0.75},
-        hovertemplate="%{x:.2%}: %{y:,} bars<extra></extra>",
+        return ["<h2>Returns distribution</h2>", chart.no_data().html("returns")]
+    chart.add(
+        {
+            "type": "histogram",
+            "x": returns.tolist(),
+            "nbinsx": min(80, max(10, int(np.sqrt(returns.size)) * 2)),
+            "marker": {"color": BLUE, "opacity": 0.75},
+            "hovertemplate": "%{x:.2%}: %{y:,} bars<extra></extra>",
+        }
     )
-    figure.add_vline(x=float(returns.mean()), line={"color": "#1d1d1f", "width": 1.2})
-    figure.update_xaxes(tickformat=".1%")
-    figure.update_layout(hovermode="closest", showlegend=False)
+    chart.vline(float(returns.mean()))
+    chart.layout["xaxis"]["tickformat"] = ".1%"
+    chart.layout.update({"hovermode": "closest", "showlegend": False})
     series = pd.Series(returns)
     note = (
         f"{returns.size:,} bars · mean {returns.mean() * 100:.3f}% (solid line) · "
@@ -103,7 +106,7 @@ def returns_distribution_section(sheet: Tearsheet | None) -> list[str]:
     return [
         "<h2>Returns distribution</h2>",
         f'<p class="note">{esc(note)}</p>',
-        chart_html(figure, "returns"),
+        chart.html("returns"),
     ]
 
 
@@ -143,7 +146,7 @@ def exposure_section(sheet: Tearsheet | None) -> list[str]:
     lines = [
         ("long", exposure["long"], GREEN),
         ("short", exposure["short"], RED),
-        ("gross", exposure["gross"], "#1d1d1f"),
+        ("gross", exposure["gross"], BLACK),
         ("net", exposure["net"], GREY),
     ]
     return [
@@ -164,27 +167,30 @@ def pnl_by_symbol_section(sheet: Tearsheet | None, currency: str) -> list[str]:
     if sheet is None or sheet.pnl_by_symbol is None or sheet.pnl_by_symbol.empty:
         return []
     pnl = sheet.pnl_by_symbol
-    figure = new_figure(
+    chart = Chart.new(
         "P&L by symbol",
         x_title="symbol",
         y_title=f"P&L ({currency})",
         height=max(300, min(600, 220 + 4 * len(pnl))),
     )
     numbers = pnl.to_numpy(dtype=np.float64)
-    figure.add_bar(
-        x=[str(symbol) for symbol in pnl.index],
-        y=numbers.tolist(),
-        marker={"color": [GREEN if value >= 0 else RED for value in numbers]},
-        hovertemplate=f"%{{x}}: %{{y:,.2f}} {currency}<extra></extra>",
+    chart.add(
+        {
+            "type": "bar",
+            "x": [str(symbol) for symbol in pnl.index],
+            "y": values(numbers),
+            "marker": {"color": [GREEN if value >= 0 else RED for value in numbers]},
+            "hovertemplate": f"%{{x}}: %{{y:,.2f}} {currency}<extra></extra>",
+        }
     )
-    figure.update_xaxes(type="category")
-    figure.update_yaxes(tickformat=",.0f")
-    figure.update_layout(hovermode="closest", showlegend=False)
+    chart.layout["xaxis"]["type"] = "category"
+    chart.layout["yaxis"]["tickformat"] = ",.0f"
+    chart.layout.update({"hovermode": "closest", "showlegend": False})
     return [
         "<h2>P&amp;L by symbol</h2>",
         '<p class="note">Cash from each symbol\'s fills less its commissions and borrow fees, '
         "plus its final position at the last close.</p>",
-        chart_html(figure, "pnl-by-symbol"),
+        chart.html("pnl-by-symbol"),
     ]
 
 
