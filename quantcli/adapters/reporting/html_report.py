@@ -14,7 +14,8 @@ configuration.
 A walk-forward report shows a summary row per run (symbol) with its efficiency ratio, then per
 run its metrics, stitched out-of-sample equity and drawdown, and the table of its windows.
 
-Numbers follow `format_metric` (see `markup`).
+Metric names and numbers follow `metric_labels` (words, units, integer counts); other cells
+`format_metric` (see `markup`). Daily bars (every timestamp at midnight UTC) show as dates.
 """
 
 from __future__ import annotations
