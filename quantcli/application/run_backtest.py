@@ -42,6 +42,7 @@ from quantcli.application.report_analytics import (
     rolling_sharpe,
 )
 from quantcli.application.report_monte_carlo import returns_monte_carlo, trades_monte_carlo
+from quantcli.application.report_tearsheet import TearsheetInputs, build_tearsheet
 from quantcli.application.rule_strategies import WeightsStrategy
 from quantcli.application.strategy import ThresholdStrategy
 from quantcli.application.weight_sizing import sized_weights
@@ -107,6 +108,8 @@ class BacktestResult:
         index = self.equity.index
         return infer_annualization(index if isinstance(index, pd.DatetimeIndex) else [])
 
+    closes: pd.DataFrame | None = None  # timestamps × symbols: the closes positions are marked at
+
     def report(
         self,
         title: str,
@@ -118,6 +121,9 @@ class BacktestResult:
         slippage_bps: float | None = None,
         extra_costs: Mapping[str, float] | None = None,
         lookahead_warning: str | None = None,
+        benchmark_closes: pd.Series | None = None,
+        currency: str = "USD",
+        model_version: str | None = None,
     ) -> BacktestReport:
         """The report: metrics, charts' data, monthly returns, costs, Monte Carlo and fills.
 
@@ -131,6 +137,9 @@ class BacktestResult:
         `slippage_bps`, else a numeric ``configuration["slippage_bps"]``, else it is left out.
         With fills, the report has them and their costs per symbol; fills at the close of the
         bar that decided them set a look-ahead warning unless `lookahead_warning` is given.
+        The tearsheet (`report_tearsheet`) compares the equity with `benchmark_closes` (one
+        symbol's closes, named by the symbol) or, without them, an equal-weight buy-and-hold of
+        the backtest's closes; alpha, beta and the benchmark's total return join the metrics.
         """
         equity = self.equity.to_numpy(dtype=np.float64)
         periods = self.annualized_with.periods_per_year
@@ -157,6 +166,25 @@ class BacktestResult:
                     n_paths=monte_carlo_paths,
                     seed=monte_carlo_seed,
                 )
+        tearsheet = None
+        if timestamped and len(equity):
+            tearsheet, versus_benchmark = build_tearsheet(
+                TearsheetInputs(
+                    equity=self.equity,
+                    initial_equity=(
+                        self.initial_equity if self.initial_equity is not None else equity[0]
+                    ),
+                    positions=None if self.positions.empty else self.positions,
+                    closes=self.closes,
+                    fills=self.fills,
+                    round_trips=self.round_trips,
+                    borrow_by_symbol=self.borrow_by_symbol,
+                    benchmark_closes=benchmark_closes,
+                ),
+                rolling_window=window,
+                periods_per_year=periods,
+            )
+            metrics.update(versus_benchmark)
         return BacktestReport(
             title=title,
             equity=self.equity,
@@ -180,6 +208,9 @@ class BacktestResult:
                 if self.fills is not None
                 else None
             ),
+            tearsheet=tearsheet,
+            model_version=model_version,
+            currency=currency,
         )
 
     def _same_bar_warning(self) -> str | None:
@@ -384,6 +415,7 @@ def backtest_weights(
         borrow_by_symbol=borrow_attribution(positions, panels["close"], simulation.costs.borrow),
         initial_equity=float(initial_cash),
         annualization=annualization,
+        closes=panels["close"],
     )
 
 

@@ -179,3 +179,50 @@ def test_the_strategy_can_come_from_config(market: RunCli, tmp_path: Path) -> No
 
     assert result.returncode == 0, result.stderr
     assert "Backtest of strategy sma_cross" in result.stdout
+
+
+def test_the_report_is_a_tearsheet_against_the_configured_benchmark(
+    market: RunCli, tmp_path: Path
+) -> None:
+    (tmp_path / "bench.yaml").write_text(
+        "backtest:\n  report:\n    benchmark: SYN02\n    currency: EUR\n"
+    )
+
+    result = market(
+        "--config",
+        "bench.yaml",
+        "backtest",
+        "--strategy",
+        "sma_cross",
+        "--symbol",
+        "SYN00",
+        "--symbol",
+        "SYN01",
+        "--report",
+        "bench.html",
+    )
+
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "bench.html").read_text()
+    header = re.search(r'<p class="period">(.*?)</p>', html)
+    assert header is not None
+    assert re.fullmatch(
+        r"Data \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d \([\d,]+ bars\) · "
+        r"benchmark: buy-and-hold of SYN02 · amounts in EUR",
+        header[1],
+    )
+    for section in ("Worst drawdowns", "Exposure", "P&amp;L by symbol", "Trade statistics"):
+        assert f"<h2>{section}</h2>" in html
+    assert "<tr><th>Beta (vs benchmark)</th>" in html
+    assert '"name":"buy-and-hold of SYN02"' in html
+    assert '"text":"equity (EUR)"' in html
+    assert "00:00:00+00:00" not in html.split("</head>", 1)[1]  # daily bars show dates
+
+
+def test_a_benchmark_without_stored_bars_is_a_data_error(market: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "bench.yaml").write_text("backtest:\n  report:\n    benchmark: NOPE\n")
+
+    result = market("--config", "bench.yaml", "backtest", "--strategy", "sma_cross")
+
+    assert result.returncode == 1
+    assert "benchmark NOPE (backtest.report.benchmark) has no stored bars between" in result.stderr

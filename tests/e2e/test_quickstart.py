@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 import subprocess
 from collections.abc import Callable
@@ -45,9 +44,13 @@ def test_quickstart_runs_the_whole_path_and_records_it(run_cli: RunCli, tmp_path
     report = data_dir / "reports" / "backtest.html"
     assert f"[7/7] Report written to {report.resolve()}" in out
     html = report.read_text()
-    images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
-    assert len(images) >= 1
-    assert base64.b64decode(images[0]).startswith(b"\x89PNG")
+    # The tearsheet: interactive charts with plotly.js embedded, the equity against the
+    # equal-weight buy-and-hold of the traded symbols.
+    charts = re.findall(r'Plotly\.newPlot\(\s*"(chart-[^"]+)"', html)
+    assert charts[:2] == ["chart-equity", "chart-drawdown"]
+    assert "chart-exposure" in charts
+    assert "plotly.js v" in html.split("</head>", 1)[0]
+    assert "benchmark: equal-weight buy-and-hold of" in html
 
     with SqliteDatabase(data_dir / "quantcli.db") as database:
         ledger = SqliteLedger(database)

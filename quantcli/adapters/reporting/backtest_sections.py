@@ -13,19 +13,18 @@ import pandas as pd
 
 from quantcli.adapters.reporting.charts import (
     Histogram,
-    histograms_png,
-    monthly_heatmap_png,
-    rolling_sharpe_png,
+    histograms_chart,
+    monthly_heatmap_chart,
+    rolling_sharpe_chart,
 )
 from quantcli.adapters.reporting.markup import (
     cell_text,
     esc,
     format_metric,
     frame_table,
-    key_value_table,
     metric_format,
-    png_img,
 )
+from quantcli.adapters.reporting.metric_labels import metrics_table
 from quantcli.application.ports.research import (
     ALL_SYMBOLS,
     FILL_REASON_LIQUIDATION,
@@ -41,9 +40,9 @@ _FLAGGED_REASONS = {
 _FILL_HEADERS = {"timestamp": "time"}
 _MONEY_FORMAT = "{:,.2f}"
 _METRIC_LABELS = {
-    "sharpe": "Sharpe",
-    "max_drawdown": "max drawdown",
-    "final_return": "final return",
+    "sharpe": "Sharpe ratio",
+    "max_drawdown": "Max drawdown",
+    "final_return": "Final return",
 }
 
 
@@ -66,21 +65,21 @@ def monthly_section(table: pd.DataFrame | None) -> list[str]:
         rows.append(f"<tr><th>{esc(year)}</th>{cells}</tr>")
     return [
         "<h2>Monthly returns</h2>",
-        png_img(monthly_heatmap_png(table), "Monthly returns heatmap"),
+        monthly_heatmap_chart(table, "monthly-returns"),
         f'<table class="monthly"><tr>{header}</tr>{"".join(rows)}</table>',
     ]
 
 
-def rolling_sharpe_section(sharpe: pd.Series | None) -> list[str]:
+def rolling_sharpe_section(sharpe: pd.Series | None, window: int | None = None) -> list[str]:
     if sharpe is None or sharpe.empty:
         return []
-    return ["<h2>Rolling Sharpe</h2>", png_img(rolling_sharpe_png(sharpe), "Rolling Sharpe")]
+    return ["<h2>Rolling Sharpe</h2>", rolling_sharpe_chart(sharpe, "rolling-sharpe", window)]
 
 
-def costs_section(costs: Mapping[str, float]) -> list[str]:
+def costs_section(costs: Mapping[str, float], currency: str = "USD") -> list[str]:
     if not costs:
         return []
-    return ["<h2>Costs</h2>", key_value_table(costs, "costs")]
+    return ["<h2>Costs</h2>", metrics_table(costs, currency, "costs")]
 
 
 def cost_attribution_section(attribution: pd.DataFrame | None) -> list[str]:
@@ -202,7 +201,7 @@ def _bootstrap_part(heading: str, summary: Mapping[str, Any]) -> list[str]:
             f'<td class="num">{esc(format_metric(str(name), values.get(key, math.nan)))}</td>'
             for key, _ in columns
         )
-        rows.append(f"<tr><th>{esc(name)}</th>{cells}</tr>")
+        rows.append(f"<tr><th>{esc(_METRIC_LABELS.get(str(name), name))}</th>{cells}</tr>")
     parts = [
         f"<h3>{esc(heading)}</h3>",
         f'<p class="note">{_bootstrap_note(summary)}</p>',
@@ -278,7 +277,8 @@ def _histograms(
             )
         )
     title = f"{heading}: backtest (solid), {lower} and {upper} (dashed)"
-    return png_img(histograms_png(title, panels), f"Monte Carlo: {heading.lower()}")
+    chart_id = "monte-carlo-" + ("trades" if summary.get("method") == "trades" else "returns")
+    return histograms_chart(title, panels, chart_id)
 
 
 def _fills_note(fills: pd.DataFrame, total: int, limit: int, csv_name: str | None) -> str:

@@ -1,33 +1,35 @@
-"""Backtest and walk-forward reports as self-contained HTML files (charts embedded as PNG).
+"""Backtest and walk-forward reports as self-contained HTML files with interactive plotly
+charts (plotly.js embedded once in the head: one file that works offline).
 
-A backtest report shows metrics, equity and drawdown, then the optional sections it carries:
-a look-ahead warning banner at the top, the monthly returns heatmap and table, the rolling
-Sharpe chart, the cost breakdown and its split by symbol, the Monte Carlo bootstraps of returns
-and of trades, and the fills (in place of the trade list when the report has them: the first
-and last `max_fills` / 2 rows, the complete table written beside the report as
-``<report stem>_fills.csv``); then the configuration.
+A backtest report (a tearsheet) shows a header line (data range, model version, benchmark,
+currency), the metrics in words, equity against its benchmark (linear/log switch) and drawdown,
+then the optional sections it carries: a look-ahead warning banner at the top, the worst
+drawdowns, the returns distribution, the monthly returns heatmap and table, rolling Sharpe,
+rolling volatility and beta, exposure over time, P&L by symbol, trade statistics, the cost
+breakdown and its split by symbol, the Monte Carlo bootstraps of returns and of trades, and the
+fills (in place of the trade list when the report has them: the first and last `max_fills` / 2
+rows, the complete table written beside the report as ``<report stem>_fills.csv``); then the
+configuration.
 
 A walk-forward report shows a summary row per run (symbol) with its efficiency ratio, then per
 run its metrics, stitched out-of-sample equity and drawdown, and the table of its windows.
 
-Numbers follow `format_metric` (see `markup`).
+Metric names and numbers follow `metric_labels` (words, units, integer counts); other cells
+`format_metric` (see `markup`). Daily bars (every timestamp at midnight UTC) show as dates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 from quantcli.adapters.reporting import backtest_sections as sections
-from quantcli.adapters.reporting.charts import drawdown_png, equity_png
+from quantcli.adapters.reporting import tearsheet_sections as tearsheet
+from quantcli.adapters.reporting.charts import drawdown_chart, equity_chart
 from quantcli.adapters.reporting.markup import (
     definition_list,
     esc,
     format_metric,
-    key_value_table,
     page,
-    period_line,
-    png_img,
     write_atomically,
 )
 from quantcli.adapters.reporting.walk_forward_sections import run_section, summary_section
@@ -45,7 +47,7 @@ def fills_csv_path(report_path: Path) -> Path:
 
 
 class HtmlReportWriter:
-    """ReportWriter producing one HTML file with the charts embedded as base64 PNG images."""
+    """ReportWriter producing one HTML file with interactive charts and plotly.js embedded."""
 
     def __init__(self, max_trades: int = 200, max_fills: int = 200) -> None:
         for name, value in (("max_trades", max_trades), ("max_fills", max_fills)):
@@ -72,22 +74,37 @@ class HtmlReportWriter:
             if report.fills is not None
             else sections.trades_section(report.trades, self.max_trades)
         )
+        sheet = report.tearsheet
         return page(
             report.title,
             [
                 f"<h1>{esc(report.title)}</h1>",
                 sections.lookahead_banner(report.lookahead_warning),
-                period_line(report.equity),
-                _model_line(report.model_version),
+                tearsheet.header(report),
                 "<h2>Metrics</h2>",
-                _metrics(report.metrics),
+                tearsheet.metrics_table(report.metrics, report.currency),
                 "<h2>Equity</h2>",
-                png_img(equity_png(report.equity), "Equity curve"),
+                equity_chart(
+                    report.equity,
+                    "equity",
+                    title=tearsheet.equity_title(report.metrics),
+                    currency=report.currency,
+                    benchmark=None if sheet is None else sheet.benchmark,
+                    benchmark_name="benchmark" if sheet is None else sheet.benchmark_name,
+                ),
                 "<h2>Drawdown</h2>",
-                png_img(drawdown_png(report.drawdown), "Drawdown"),
+                drawdown_chart(report.drawdown, "drawdown"),
+                *tearsheet.drawdowns_section(sheet),
+                *tearsheet.returns_distribution_section(sheet),
                 *sections.monthly_section(report.monthly_returns),
-                *sections.rolling_sharpe_section(report.rolling_sharpe),
-                *sections.costs_section(report.cost_breakdown),
+                *sections.rolling_sharpe_section(
+                    report.rolling_sharpe, sheet.rolling_window if sheet else None
+                ),
+                *tearsheet.rolling_risk_section(sheet),
+                *tearsheet.exposure_section(sheet),
+                *tearsheet.pnl_by_symbol_section(sheet, report.currency),
+                *tearsheet.trade_statistics_section(sheet, report.currency),
+                *sections.costs_section(report.cost_breakdown, report.currency),
                 *sections.cost_attribution_section(report.cost_attribution),
                 *sections.monte_carlo_section(report.monte_carlo, report.trade_monte_carlo),
                 *trades,
@@ -109,21 +126,8 @@ class HtmlReportWriter:
                 f"<h1>{esc(report.title)}</h1>",
                 sections.lookahead_banner(report.lookahead_warning),
                 *summary_section(runs),
-                *(part for run in runs for part in run_section(run)),
+                *(part for number, run in enumerate(runs) for part in run_section(run, number)),
                 "<h2>Configuration</h2>",
                 definition_list(report.configuration),
             ],
         )
-
-
-def _model_line(model_version: str | None) -> str:
-    """The model version a backtest traded, beside the period; nothing for a rule backtest."""
-    if model_version is None:
-        return ""
-    return f'<p class="period model">Model: {esc(model_version)}</p>'
-
-
-def _metrics(metrics: Mapping[str, float]) -> str:
-    if not metrics:
-        return '<p class="note">No metrics.</p>'
-    return key_value_table(metrics, "metrics")

@@ -1,5 +1,5 @@
 """HTML building blocks every report shares: escaping, number and cell formatting, tables,
-embedded images, the page shell and the atomic file write.
+the page shell (with plotly.js when the page has charts) and the atomic file write.
 
 Metric formatting, decided by the metric key (case-insensitive):
 - ends with ``_pct``, ``return``, ``drawdown``, ``_rate``, ``volatility``, ``cagr`` or
@@ -12,7 +12,6 @@ Metric formatting, decided by the metric key (case-insensitive):
 
 from __future__ import annotations
 
-import base64
 import html
 import math
 import os
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from quantcli.adapters.reporting.plotly_base import CHART_CLASS, plotly_js
 from quantcli.domain.errors import StorageError
 
 CellFormat = Callable[[Any], str]
@@ -107,12 +107,14 @@ def metric_format(column: str) -> CellFormat:
 
 
 def page(title: str, sections: Iterable[str]) -> str:
-    """The whole HTML document: head with the style sheet, then the non-empty sections."""
+    """The whole HTML document: head with the style sheet (and plotly.js, once, when a
+    section holds a chart), then the non-empty sections."""
     heading = esc(title)
     body = "\n".join(section for section in sections if section)
+    script = f"{plotly_js()}\n" if CHART_CLASS in body else ""
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{heading}</title>\n<style>{STYLE}</style>\n</head>\n"
+        f"<title>{heading}</title>\n<style>{STYLE}</style>\n{script}</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n"
     )
 
@@ -120,22 +122,8 @@ def page(title: str, sections: Iterable[str]) -> str:
 def period_line(equity: pd.Series) -> str:
     if equity.empty:
         return '<p class="period">No equity points.</p>'
-    first, last = esc(cell_text(equity.index[0])), esc(cell_text(equity.index[-1]))
+    first, last = esc(date_text(equity.index[0])), esc(date_text(equity.index[-1]))
     return f'<p class="period">{first} to {last} · {len(equity):,} points</p>'
-
-
-def png_img(png: bytes, alt: str) -> str:
-    encoded = base64.b64encode(png).decode("ascii")
-    return f'<img alt="{esc(alt)}" src="data:image/png;base64,{encoded}">'
-
-
-def key_value_table(values: Mapping[str, Any], css: str) -> str:
-    """One row per key: the key as a header cell, the value formatted by format_metric."""
-    rows = "".join(
-        f'<tr><th>{esc(key)}</th><td class="num">{esc(format_metric(key, value))}</td></tr>'
-        for key, value in values.items()
-    )
-    return f'<table class="{esc(css)}">{rows}</table>'
 
 
 def frame_table(
@@ -149,14 +137,18 @@ def frame_table(
 ) -> str:
     """A table of `frame`'s columns (the index is left out), one row per frame row.
 
-    Cells are cell_text unless `formats` names their column; numbers are right-aligned.
+    Cells are cell_text unless `formats` names their column (a column of timestamps all at
+    midnight, daily bars, shows dates: YYYY-MM-DD); numbers are right-aligned.
     `headers` relabels columns, `row_classes` gives each row a CSS class ("" for none) and
     `gap` = (position, text) puts a full-width note row before that row (e.g. rows omitted).
     """
     columns = [str(column) for column in frame.columns]
     labels = headers or {}
     header = "".join(f"<th>{esc(labels.get(column, column))}</th>" for column in columns)
-    cell_formats = [(formats or {}).get(column) for column in columns]
+    cell_formats = [
+        (formats or {}).get(column) or _daily_format(frame.iloc[:, position])
+        for position, column in enumerate(columns)
+    ]
     rows = []
     for position, values in enumerate(frame.itertuples(index=False, name=None)):
         if gap is not None and position == gap[0]:
@@ -165,6 +157,14 @@ def frame_table(
         opening = f'<tr class="{esc(css_class)}">' if css_class else "<tr>"
         rows.append(f"{opening}{_row_cells(values, cell_formats)}</tr>")
     return f'<table class="{esc(css)}"><tr>{header}</tr>{"".join(rows)}</table>'
+
+
+def _daily_format(column: pd.Series) -> CellFormat | None:
+    """date_text for a column of timestamps that all fall on midnight, else None."""
+    if not pd.api.types.is_datetime64_any_dtype(column.dtype):
+        return None
+    stamps = pd.DatetimeIndex(column.dropna())
+    return date_text if len(stamps) and bool((stamps == stamps.normalize()).all()) else None
 
 
 def _row_cells(values: Iterable[Any], cell_formats: Sequence[CellFormat | None]) -> str:

@@ -8,17 +8,16 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from quantcli.adapters.reporting.charts import drawdown_png, equity_png
+from quantcli.adapters.reporting.charts import drawdown_chart, equity_chart
 from quantcli.adapters.reporting.markup import (
     CellFormat,
     date_text,
     esc,
     frame_table,
-    key_value_table,
     metric_format,
     period_line,
-    png_img,
 )
+from quantcli.adapters.reporting.metric_labels import metrics_table
 from quantcli.application.ports.research import WalkForwardRun
 
 _SUMMARY_COLUMNS = {
@@ -76,26 +75,24 @@ def summary_section(runs: Sequence[WalkForwardRun]) -> list[str]:
     ]
 
 
-def run_section(run: WalkForwardRun) -> list[str]:
-    """One run: metrics, the stitched out-of-sample equity and drawdown, the windows."""
+def run_section(run: WalkForwardRun, number: int = 0) -> list[str]:
+    """One run (the `number`th of the page): metrics, the stitched out-of-sample equity and
+    drawdown, the windows."""
     name = str(run.name)
     formats: dict[str, CellFormat] = {column: date_text for column in _DATE_COLUMNS}
     formats.update({column: metric_format(column) for column in _RESULT_COLUMNS})
     return [
         f"<h2>{esc(name)}</h2>",
         period_line(run.equity),
-        key_value_table(run.metrics, "metrics"),
-        png_img(
-            equity_png(
-                run.equity,
-                f"{name}: out-of-sample equity (stitched; dotted lines start each test window)",
-                boundaries=list(run.windows.get("test_start", ())),
-            ),
-            f"{name} out-of-sample equity",
+        metrics_table(run.metrics, "USD"),
+        equity_chart(
+            run.equity,
+            f"run-{number}-equity",
+            title=f"{name}: out-of-sample equity (stitched; dotted lines start each test window)",
+            boundaries=list(run.windows.get("test_start", ())),
         ),
-        png_img(
-            drawdown_png(run.drawdown, f"{name}: out-of-sample drawdown"),
-            f"{name} out-of-sample drawdown",
+        drawdown_chart(
+            run.drawdown, f"run-{number}-drawdown", title=f"{name}: out-of-sample drawdown"
         ),
         f"<h3>{esc(name)}: windows</h3>",
         frame_table(run.windows, "windows", headers=_WINDOW_HEADERS, formats=formats),

@@ -74,6 +74,23 @@ ALL_SYMBOLS = "all symbols"
 
 
 @attrs.frozen
+class Tearsheet:
+    """The tearsheet sections of a backtest report (see `report_tearsheet`)."""
+
+    returns: pd.Series  # simple return of each bar from the second, indexed by UTC timestamp
+    drawdowns: pd.DataFrame  # the worst drawdowns: start, trough, recovery, depth, length_bars
+    benchmark: pd.Series | None = None  # benchmark equity on the strategy's bars
+    benchmark_name: str = ""  # what the benchmark is, e.g. "buy-and-hold of SPY"
+    rolling_window: int = 0  # bars in each rolling statistic's window
+    rolling_volatility: pd.Series | None = None  # annualised, fractions
+    rolling_beta: pd.Series | None = None  # against the benchmark
+    exposure: pd.DataFrame | None = None  # long, short (< 0), gross, net: fractions of equity
+    pnl_by_symbol: pd.Series | None = None  # currency, largest first
+    # round_trips, average_holding_bars, average/largest win/loss (currency), longest streaks.
+    trade_statistics: Mapping[str, float] = attrs.field(factory=dict)
+
+
+@attrs.frozen
 class BacktestReport:
     """Everything a report shows about one backtest."""
 
@@ -100,9 +117,9 @@ class BacktestReport:
     # One row per symbol (index) and a last ALL_SYMBOLS row: n_fills, traded_notional,
     # commission, slippage, impact, borrow, total_costs, costs_bps_of_notional.
     cost_attribution: pd.DataFrame | None = None
-    # The model version whose predictions were traded, e.g. "direction-ensemble v2 (production)"
-    # (ModelVersion.label); None when the backtest traded no model.
-    model_version: str | None = None
+    tearsheet: Tearsheet | None = None
+    model_version: str | None = None  # the model that made the signals, when one did
+    currency: str = "USD"  # of the equity, P&L and costs
 
 
 @attrs.frozen

@@ -19,6 +19,7 @@ import pandas as pd
 from quantcli import kernels
 from quantcli.application.model_versions import chosen_predictions
 from quantcli.application.parameter_sweep import sweep_sma_crossover
+from quantcli.application.report_tearsheet import read_benchmark_closes
 from quantcli.application.rule_strategies import WeightsStrategy
 from quantcli.application.run_backtest import (
     BacktestResult,
@@ -382,8 +383,21 @@ def _report(
     click.echo(table(("metric", "value"), rows))
     annualization = result.annualized_with.describe()
     click.echo(f"Annualized with {annualization}.")
+    report_settings = container.settings().backtest.report
+    benchmark = report_settings.benchmark
     report = result.report(
-        f"QuantCLI backtest: {title}", {**configuration, "annualization": annualization}
+        f"QuantCLI backtest: {title}",
+        {
+            **configuration,
+            "annualization": annualization,
+            "report": attrs.asdict(report_settings),
+        },
+        benchmark_closes=(
+            read_benchmark_closes(container.bar_store(), benchmark, result.equity.index)
+            if benchmark is not None
+            else None
+        ),
+        currency=report_settings.currency,
+        model_version=model_version,
     )
-    report = attrs.evolve(report, model_version=model_version)
     return container.report_writer().write(report, path)

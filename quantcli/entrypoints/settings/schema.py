@@ -761,6 +761,26 @@ class MarginSettings:
     )
 
 
+_BENCHMARK_SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-^=/]*$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+@attrs.frozen
+class ReportSettings:
+    """What the backtest report compares against and the currency its amounts are in."""
+
+    # A stored symbol held from the first bar (e.g. SPY); null: an equal-weight buy-and-hold of
+    # the backtest's own symbols.
+    benchmark: str | None = attrs.field(
+        default=None,
+        validator=_optional(lambda v: bool(_BENCHMARK_SYMBOL.match(v)), "is not a symbol"),
+    )
+    currency: str = attrs.field(
+        default="USD",
+        validator=_check(lambda v: bool(_CURRENCY.match(v)), "is not a 3-letter currency code"),
+    )
+
+
 _STRATEGY_NAME = re.compile(r"^(model|sma_cross|[A-Za-z_][\w.]*:[A-Za-z_]\w*)$")
 
 
@@ -784,6 +804,7 @@ class BacktestSettings:
     sweep: SweepSettings = SweepSettings()
     paper: PaperSettings = PaperSettings()
     report_file: str = attrs.field(default="reports/backtest.html", validator=not_empty)
+    report: ReportSettings = ReportSettings()
 
     def to_slippage_model(self) -> SlippageModel:
         return SlippageModel(bps=self.slippage_bps)

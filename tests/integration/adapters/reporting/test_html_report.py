@@ -1,10 +1,11 @@
-"""HtmlReportWriter writing real files with real matplotlib charts."""
+"""HtmlReportWriter writing real files with real plotly charts."""
 
 from __future__ import annotations
 
-import base64
 import re
-import struct
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +17,16 @@ import pytest
 from quantcli.adapters.reporting import HtmlReportWriter, format_metric
 from quantcli.application.ports import BacktestReport, ReportWriter
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-IMG_DATA = re.compile(r'<img alt="[^"]*" src="data:image/png;base64,([A-Za-z0-9+/=]+)">')
+ChartsOf = Callable[[str], dict[str, dict[str, Any]]]
 METRICS = {
-    "sharpe_ratio": 1.23456,
+    "sharpe": 1.23456,
     "max_drawdown": -0.23456,
     "total_return": 0.5,
     "win_rate": 0.613,
-    "num_trades": 250.0,
+    "trade_count": 12500.0,
+    "max_drawdown_duration": 1234.0,
     "final_equity": 1234567.891,
-    "sortino_ratio": float("nan"),
+    "sortino": float("nan"),
 }
 
 
@@ -80,11 +81,21 @@ def test_report_is_written_to_the_path_and_creates_parent_folders(tmp_path: Path
     assert [p.name for p in target.parent.iterdir()] == ["report.html"]
 
 
-def test_report_is_self_contained_without_external_assets_or_scripts(tmp_path: Path) -> None:
-    document = write(tmp_path, make_report()).lower()
+def test_report_is_self_contained_with_plotly_js_embedded_once(
+    tmp_path: Path, body: Callable[[str], str]
+) -> None:
+    document = write(tmp_path, make_report())
+    head = document.split("</head>", 1)[0]
 
-    for forbidden in ("http://", "https://", 'src="http', "<script", "<link", "url("):
-        assert forbidden not in document
+    # plotly.js itself names map tile servers, which no chart here uses: check what we write.
+    for forbidden in ("http://", "https://", "<link", "<script src", "<img", "url("):
+        assert forbidden not in body(document).lower()
+    assert "<link" not in head
+    assert head.count("<script>") == 2  # PlotlyConfig, then plotly.js itself
+    assert "plotly.js v" in head
+    # The charts only call Plotly.newPlot; the library is not repeated in the body.
+    assert "plotly.js v" not in body(document)
+    assert body(document).count('class="plotly-graph-div"') == 2
 
 
 def test_report_shows_title_and_formatted_metrics(tmp_path: Path) -> None:
@@ -93,13 +104,14 @@ def test_report_shows_title_and_formatted_metrics(tmp_path: Path) -> None:
     assert "<title>SMA cross on SPY</title>" in document
     assert "<h1>SMA cross on SPY</h1>" in document
     for key, shown in [
-        ("sharpe_ratio", "1.23"),
-        ("max_drawdown", "-23.46%"),
-        ("total_return", "50.00%"),
-        ("win_rate", "61.30%"),
-        ("num_trades", "250"),
-        ("final_equity", "1,234,567.89"),
-        ("sortino_ratio", "n/a"),
+        ("Sharpe ratio (annualised)", "1.23"),
+        ("Max drawdown", "-23.46%"),
+        ("Total return", "50.00%"),
+        ("Win rate (round trips)", "61.30%"),
+        ("Fills", "12,500"),
+        ("Max drawdown duration (bars)", "1,234"),
+        ("Final equity", "1,234,567.89"),  # not a known metric: named from its key
+        ("Sortino ratio (annualised)", "n/a"),
     ]:
         assert f'<tr><th>{key}</th><td class="num">{shown}</td></tr>' in document
 
@@ -126,16 +138,45 @@ def test_format_metric_follows_the_key_based_rules(key: str, value: float, shown
     assert format_metric(key, value) == shown
 
 
-def test_embedded_charts_decode_to_valid_png_images(tmp_path: Path) -> None:
-    images = IMG_DATA.findall(write(tmp_path, make_report()))
+def test_equity_and_drawdown_charts_are_labelled_with_units_and_currency(
+    tmp_path: Path, charts: ChartsOf
+) -> None:
+    report = attrs.evolve(make_report(points=30), currency="EUR")
 
-    assert len(images) == 2
-    for encoded in images:
-        png = base64.b64decode(encoded, validate=True)
-        assert png[:8] == PNG_MAGIC
-        assert png[12:16] == b"IHDR"
-        width, height = struct.unpack(">II", png[16:24])
-        assert (width, height) == (1000, 320)
+    drawn = charts(write(tmp_path, report))
+
+    assert list(drawn) == ["equity", "drawdown"]
+    equity, drawdown = drawn["equity"], drawn["drawdown"]
+    assert equity["layout"]["yaxis"]["title"]["text"] == "equity (EUR)"
+    assert equity["layout"]["xaxis"]["title"]["text"] == "date"
+    assert equity["data"][0]["x"][:2] == ["2015-01-01", "2015-01-02"]
+    assert equity["data"][0]["y"] == pytest.approx(report.equity.tolist())
+    assert drawdown["layout"]["yaxis"]["title"]["text"] == "drawdown (% below peak)"
+    assert drawdown["layout"]["yaxis"]["tickformat"] == ".0%"
+
+
+def test_equity_chart_switches_between_linear_and_log_scale(
+    tmp_path: Path, charts: ChartsOf
+) -> None:
+    menu = charts(write(tmp_path, make_report(points=30)))["equity"]["layout"]["updatemenus"][0]
+
+    assert [(b["label"], b["args"]) for b in menu["buttons"]] == [
+        ("Linear", [{"yaxis.type": "linear"}]),
+        ("Log", [{"yaxis.type": "log"}]),
+    ]
+
+
+def test_intraday_bars_keep_their_time_of_day(tmp_path: Path, charts: ChartsOf) -> None:
+    index = pd.date_range("2024-03-01 14:30", periods=5, freq="h", tz="UTC")
+    equity = pd.Series([100.0, 101, 99, 102, 103], index=index)
+    report = attrs.evolve(make_report(), equity=equity, drawdown=equity / equity.cummax() - 1)
+
+    document = write(tmp_path, report)
+
+    equity_chart = charts(document)["equity"]
+    assert equity_chart["data"][0]["x"][0] == "2024-03-01 14:30:00"
+    assert equity_chart["layout"]["xaxis"]["title"]["text"] == "time (UTC)"
+    assert "Data 2024-03-01 14:30:00+00:00 to 2024-03-01 18:30:00+00:00 (5 bars)" in document
 
 
 def test_more_than_200_trades_shows_the_most_recent_200_and_the_total(tmp_path: Path) -> None:
@@ -179,14 +220,18 @@ def test_empty_trades_frame_renders_a_no_trades_note(tmp_path: Path) -> None:
         assert '<table class="trades">' not in document
 
 
-def test_empty_equity_and_drawdown_still_render_placeholder_charts(tmp_path: Path) -> None:
+def test_empty_equity_and_drawdown_still_render_placeholder_charts(
+    tmp_path: Path, charts: ChartsOf
+) -> None:
     empty = pd.Series([], dtype=np.float64, index=pd.DatetimeIndex([], tz="UTC"))
     report = attrs.evolve(make_report(), equity=empty, drawdown=empty)
 
     document = write(tmp_path, report)
 
     assert "No equity points." in document
-    assert all(base64.b64decode(data)[:8] == PNG_MAGIC for data in IMG_DATA.findall(document))
+    for chart in charts(document).values():
+        assert chart["data"] == []
+        assert chart["layout"]["annotations"][0]["text"] == "no data"
 
 
 def test_title_config_and_trade_strings_are_html_escaped(tmp_path: Path) -> None:
@@ -195,7 +240,7 @@ def test_title_config_and_trade_strings_are_html_escaped(tmp_path: Path) -> None
     trades = make_trades(1).assign(symbol=attack)
     document = write(tmp_path, attrs.evolve(report, trades=trades))
 
-    assert "<script" not in document
+    assert "<script>alert" not in document
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in document
     assert document.count("&lt;script&gt;") == 5  # title, h1, config value, config key, trade
 
@@ -230,11 +275,23 @@ def test_same_report_renders_to_identical_html() -> None:
     assert writer.render(make_report()) == writer.render(make_report())
 
 
-def test_normalised_and_all_nan_equity_curves_render(tmp_path: Path) -> None:
+def test_normalised_and_all_nan_equity_curves_render(tmp_path: Path, charts: ChartsOf) -> None:
     report = make_report(points=300)
     normalised = report.equity / report.equity.iloc[0]
     all_nan = pd.Series(np.nan, index=report.equity.index)
 
     for equity in (normalised, all_nan):
         document = write(tmp_path, attrs.evolve(report, equity=equity, drawdown=equity * 0))
-        assert len(IMG_DATA.findall(document)) == 2
+        assert list(charts(document)) == ["equity", "drawdown"]
+
+
+def test_the_cli_starts_without_importing_plotly() -> None:
+    code = (
+        "import sys, quantcli.entrypoints.cli.main, quantcli.adapters.reporting; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'plotly'))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+
+    assert shown.strip() == "[]"

@@ -3,9 +3,10 @@ CSV beside the report), costs by symbol and the two Monte Carlo bootstraps."""
 
 from __future__ import annotations
 
-import base64
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import attrs
 import numpy as np
@@ -17,8 +18,7 @@ from quantcli.application.ports import BacktestReport
 from quantcli.application.report_analytics import cost_attribution
 from quantcli.application.report_monte_carlo import returns_monte_carlo, trades_monte_carlo
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-IMG = re.compile(r'<img alt="([^"]*)" src="data:image/png;base64,([A-Za-z0-9+/=]+)">')
+ChartsOf = Callable[[str], dict[str, dict[str, Any]]]
 
 
 def make_fills(count: int) -> pd.DataFrame:
@@ -73,7 +73,7 @@ def test_every_fill_is_listed_with_its_costs_and_reason(tmp_path: Path) -> None:
     assert "<th>time</th><th>symbol</th><th>side</th><th>quantity</th><th>price</th>" in document
     assert "<th>commission</th><th>slippage</th><th>impact</th><th>reason</th>" in document
     assert rows[1] == (
-        "<tr><td>2024-01-03 00:00:00+00:00</td><td>S1</td><td>SELL</td>"
+        "<tr><td>2024-01-03</td><td>S1</td><td>SELL</td>"  # daily bars: the date alone
         '<td class="num">11</td><td class="num">100.5</td><td class="num">1.00</td>'
         '<td class="num">0.25</td><td class="num">0.12</td><td>signal</td></tr>'
     )
@@ -106,11 +106,11 @@ def test_a_large_fills_table_shows_the_first_and_last_rows_and_says_how_many_are
     assert len(rows) == 201  # 100 + the gap row + 100
     assert rows[100] == '<tr class="gap"><td colspan="9">… 250 fills omitted …</td></tr>'
     first, last = rows[:100], rows[101:]
-    assert "2024-01-02 00:00:00+00:00" in first[0]
-    assert "2024-04-10 00:00:00+00:00" in first[-1]  # the 100th fill
-    assert "2024-12-17 00:00:00+00:00" in last[0]  # the 351st
-    assert "2025-03-26 00:00:00+00:00" in last[-1]  # the 450th
-    assert "2024-04-11" not in document  # the 101st is left out
+    assert "<td>2024-01-02</td>" in first[0]
+    assert "<td>2024-04-10</td>" in first[-1]  # the 100th fill
+    assert "<td>2024-12-17</td>" in last[0]  # the 351st
+    assert "<td>2025-03-26</td>" in last[-1]  # the 450th
+    assert "<td>2024-04-11</td>" not in document  # the 101st is left out
     assert "450 fills; 1 forced liquidation" in document
     assert "Showing the first 100 and the last 100." in document
 
@@ -168,7 +168,9 @@ def test_costs_by_symbol_are_a_table_with_a_bold_total_row() -> None:
     assert document.index("<h2>Costs by symbol</h2>") < document.index("<h2>Fills</h2>")
 
 
-def test_both_bootstraps_show_their_percentiles_resamples_seed_and_histograms() -> None:
+def test_both_bootstraps_show_their_percentiles_resamples_seed_and_histograms(
+    charts: ChartsOf,
+) -> None:
     equity = make_report(None).equity.to_numpy()
     pnl = np.random.default_rng(1).normal(20.0, 100.0, 40)
     returns = returns_monte_carlo(equity, n_paths=250, seed=11)
@@ -192,14 +194,15 @@ def test_both_bootstraps_show_their_percentiles_resamples_seed_and_histograms() 
             f'<td class="num">{drawdown[key] * 100:,.2f}%</td>'
             for key in ("point_estimate", "lower", "median", "upper")
         )
-        assert f"<tr><th>max_drawdown</th>{cells}" in table
+        assert f"<tr><th>Max drawdown</th>{cells}" in table
     assert "Stationary bootstrap of the 299 daily returns" in document
     assert "Bootstrap of the 40 round-trip P&amp;Ls, drawn with replacement." in document
     assert "Sharpe is per trade" in document
     assert document.count("250 resamples, seed 11.") == 2
-    images = {alt: data for alt, data in IMG.findall(document)}
-    for alt in ("Monte Carlo: bootstrap of daily returns", "Monte Carlo: bootstrap of trades"):
-        assert base64.b64decode(images[alt])[:8] == PNG_MAGIC
+    drawn = charts(document)
+    for chart_id in ("monte-carlo-returns", "monte-carlo-trades"):
+        assert [trace["type"] for trace in drawn[chart_id]["data"]] == ["histogram"] * 3
+        assert len(drawn[chart_id]["data"][0]["x"]) == 250
 
 
 def test_too_few_round_trips_say_so_instead_of_a_trade_bootstrap() -> None:
@@ -217,7 +220,7 @@ def test_too_few_round_trips_say_so_instead_of_a_trade_bootstrap() -> None:
         "bootstrap needs at least 10 to say more than noise.</p>"
     ) in document
     assert len(re.findall(r'<table class="monte-carlo">', document)) == 1
-    assert "Monte Carlo: bootstrap of trades" not in document
+    assert "chart-monte-carlo-trades" not in document
 
 
 def test_fill_and_attribution_text_is_escaped() -> None:
@@ -226,19 +229,19 @@ def test_fill_and_attribution_text_is_escaped() -> None:
 
     document = HtmlReportWriter().render(make_report(fills))
 
-    assert "<script" not in document
+    assert "<script>alert" not in document
     # 4 fills' symbol and reason, the attribution row.
     assert document.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") == 9
     assert table_rows(document, "fills")[0].startswith('<tr class="flagged">')  # unknown reason
 
 
-def test_a_bootstrap_whose_paths_all_agree_still_draws_its_histograms() -> None:
+def test_a_bootstrap_whose_paths_all_agree_still_draws_its_histograms(charts: ChartsOf) -> None:
     # Twelve identical winning trades: every path has Sharpe 0, no drawdown, +0.6 %.
     trades = trades_monte_carlo([5.0] * 12, initial_equity=1e4, n_paths=50, seed=0)
     assert trades["distributions"]["final_return"] == pytest.approx([0.006] * 50)
 
     document = HtmlReportWriter().render(make_report(None, trade_monte_carlo=trades))
 
-    images = dict(IMG.findall(document))
-    assert base64.b64decode(images["Monte Carlo: bootstrap of trades"])[:8] == PNG_MAGIC
-    assert '<tr><th>max_drawdown</th><td class="num">0.00%</td>' in document
+    histograms = charts(document)["monte-carlo-trades"]["data"]
+    assert histograms[2]["x"] == pytest.approx([0.006] * 50)
+    assert '<tr><th>Max drawdown</th><td class="num">0.00%</td>' in document

@@ -26,7 +26,7 @@ def report(model_version: str | None) -> BacktestReport:
 def test_the_model_version_is_shown_under_the_period_line() -> None:
     html = HtmlReportWriter().render(report("direction-ensemble v2 (production)"))
 
-    period = html.index('<p class="period">2021-01-04')
+    period = html.index('<p class="period">Data 2021-01-04')
     model = html.index('<p class="period model">Model: direction-ensemble v2 (production)</p>')
     assert period < model < html.index("<h2>Metrics</h2>")
 
@@ -34,7 +34,6 @@ def test_the_model_version_is_shown_under_the_period_line() -> None:
 def test_a_backtest_without_a_model_has_no_model_line() -> None:
     html = HtmlReportWriter().render(report(None))
 
-    assert "Model:" not in html
     assert 'class="period model"' not in html
 
 

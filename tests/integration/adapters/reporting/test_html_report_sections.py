@@ -1,10 +1,11 @@
 """HtmlReportWriter's optional sections: look-ahead banner, monthly heatmap, rolling Sharpe,
-costs and Monte Carlo, rendered from the application's own analytics."""
+costs and Monte Carlo, rendered from the application's own analytics as plotly charts."""
 
 from __future__ import annotations
 
-import base64
 import re
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 import numpy as np
@@ -15,8 +16,7 @@ from quantcli.application.monte_carlo import bootstrap_returns
 from quantcli.application.ports import BacktestReport
 from quantcli.application.report_analytics import monthly_returns, rolling_sharpe
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-IMG = re.compile(r'<img alt="([^"]*)" src="data:image/png;base64,([A-Za-z0-9+/=]+)">')
+ChartsOf = Callable[[str], dict[str, dict[str, Any]]]
 
 
 def full_report(title: str = "sections") -> BacktestReport:
@@ -43,7 +43,7 @@ def render(report: BacktestReport) -> str:
     return HtmlReportWriter().render(report)
 
 
-def test_all_sections_are_present_in_order_with_decodable_png_charts() -> None:
+def test_all_sections_are_present_in_order_with_plotly_charts(charts: ChartsOf) -> None:
     document = render(full_report())
 
     headings = re.findall(r"<h2>(.*?)</h2>", document)
@@ -58,17 +58,15 @@ def test_all_sections_are_present_in_order_with_decodable_png_charts() -> None:
         "Trades",
         "Configuration",
     ]
-    images = IMG.findall(document)
-    assert [alt for alt, _ in images] == [
-        "Equity curve",
-        "Drawdown",
-        "Monthly returns heatmap",
-        "Rolling Sharpe",
-    ]
-    for _, encoded in images:
-        png = base64.b64decode(encoded, validate=True)
-        assert png[:8] == PNG_MAGIC
-        assert png[12:16] == b"IHDR"
+    drawn = charts(document)
+    assert list(drawn) == ["equity", "drawdown", "monthly-returns", "rolling-sharpe"]
+    heatmap = drawn["monthly-returns"]["data"][0]
+    assert heatmap["type"] == "heatmap"
+    assert heatmap["x"][:2] == ["Jan", "Feb"]
+    assert heatmap["y"] == ["2022", "2023"]
+    sharpe = drawn["rolling-sharpe"]
+    assert sharpe["layout"]["yaxis"]["title"]["text"] == "Sharpe ratio (annualised)"
+    assert sharpe["data"][0]["x"][0] == "2022-01-04"  # daily bars: dates, no time
 
 
 def test_lookahead_banner_is_visible_near_the_top() -> None:
@@ -101,19 +99,19 @@ def test_costs_and_monte_carlo_tables_are_formatted() -> None:
     report = full_report()
     document = render(report)
 
-    assert '<tr><th>commission</th><td class="num">1,234.50</td></tr>' in document
-    assert '<tr><th>total_costs</th><td class="num">1,333.50</td></tr>' in document
+    assert '<tr><th>Commission (USD)</th><td class="num">1,234.50</td></tr>' in document
+    assert '<tr><th>Total costs (USD)</th><td class="num">1,333.50</td></tr>' in document
     table = re.search(r'<table class="monte-carlo">(.*?)</table>', document, re.DOTALL)
     assert table is not None
     assert "<th>backtest</th><th>p2.5</th><th>median</th><th>p97.5</th>" in table.group(1)
     drawdown = report.monte_carlo["metrics"]["max_drawdown"]
     assert f'<td class="num">{drawdown["point_estimate"] * 100:,.2f}%</td>' in table.group(1)
-    assert "<tr><th>sharpe</th>" in table.group(1)
+    assert "<tr><th>Sharpe ratio</th>" in table.group(1)
     assert "Stationary bootstrap of the 399 daily returns" in document
     assert "200 resamples, seed 1." in document
 
 
-def test_sections_without_data_are_left_out() -> None:
+def test_sections_without_data_are_left_out(charts: ChartsOf) -> None:
     bare = attrs.evolve(
         full_report(),
         monthly_returns=None,
@@ -127,7 +125,7 @@ def test_sections_without_data_are_left_out() -> None:
 
     for absent in ("Monthly returns", "Rolling Sharpe", "<h2>Costs", "Monte Carlo", 'role="alert"'):
         assert absent not in document
-    assert len(IMG.findall(document)) == 2
+    assert list(charts(document)) == ["equity", "drawdown"]
 
 
 def test_new_sections_escape_their_text() -> None:
@@ -141,13 +139,15 @@ def test_new_sections_escape_their_text() -> None:
 
     document = render(report)
 
-    assert "<script" not in document
+    assert "<script>alert" not in document
     assert document.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") == 4
 
 
-def test_all_nan_rolling_sharpe_and_empty_monthly_table_still_render() -> None:
+def test_all_nan_rolling_sharpe_and_empty_monthly_table_still_render(charts: ChartsOf) -> None:
     report = full_report()
     nan_sharpe = pd.Series(np.nan, index=report.equity.index)
     document = render(attrs.evolve(report, rolling_sharpe=nan_sharpe))
     assert "<h2>Rolling Sharpe</h2>" in document
-    assert all(base64.b64decode(data)[:8] == PNG_MAGIC for _, data in IMG.findall(document))
+    sharpe = charts(document)["rolling-sharpe"]
+    assert sharpe["data"] == []
+    assert sharpe["layout"]["annotations"][0]["text"] == "no data"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,8 +14,7 @@ import pandas as pd
 from quantcli.adapters.reporting import HtmlReportWriter
 from quantcli.application.ports.research import WalkForwardReport, WalkForwardRun
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-IMG = re.compile(r'<img alt="([^"]*)" src="data:image/png;base64,([A-Za-z0-9+/=]+)">')
+ChartsOf = Callable[[str], dict[str, dict[str, Any]]]
 DAYS = pd.date_range("2024-01-01", periods=8, freq="D", tz="UTC")
 
 
@@ -63,7 +63,7 @@ def make_report(**changes: object) -> WalkForwardReport:
     return WalkForwardReport(**fields)  # type: ignore[arg-type]
 
 
-def test_sections_are_a_summary_then_each_run_then_the_configuration() -> None:
+def test_sections_are_a_summary_then_each_run_then_the_configuration(charts: ChartsOf) -> None:
     document = HtmlReportWriter().render_walk_forward(make_report())
 
     assert re.findall(r"<h[23]>(.*?)</h[23]>", document) == [
@@ -75,14 +75,16 @@ def test_sections_are_a_summary_then_each_run_then_the_configuration() -> None:
         "Configuration",
     ]
     assert "<title>QuantCLI walk-forward: SMA crossover (rolling)</title>" in document
-    images = IMG.findall(document)
-    assert [alt for alt, _ in images] == [
-        "AAA out-of-sample equity",
-        "AAA out-of-sample drawdown",
-        "BBB out-of-sample equity",
-        "BBB out-of-sample drawdown",
+    drawn = charts(document)
+    assert list(drawn) == ["run-0-equity", "run-0-drawdown", "run-1-equity", "run-1-drawdown"]
+    titles = [chart["layout"]["title"]["text"] for chart in drawn.values()]
+    assert titles[0].startswith("AAA: out-of-sample equity (stitched")
+    assert titles[3] == "BBB: out-of-sample drawdown"
+    # Each test window's start is a dotted line on the equity chart.
+    assert [shape["x0"] for shape in drawn["run-0-equity"]["layout"]["shapes"]] == [
+        "2024-01-05",
+        "2024-01-07",
     ]
-    assert all(base64.b64decode(data)[:8] == PNG_MAGIC for _, data in images)
     assert "<dt>train_length</dt><dd>4</dd>" in document
     assert 'role="alert"' not in document
 
@@ -126,8 +128,8 @@ def test_window_table_shows_dates_parameters_and_both_sharpes() -> None:
         '<td class="num">-0.25</td><td class="num">2.12</td><td class="num">9.09%</td>'
         '<td class="num">0.00%</td><td class="num">n/a</td></tr>'
     ) in tables[0]
-    assert '<tr><th>efficiency_ratio</th><td class="num">2.30</td></tr>' in document
-    assert '<p class="period">2024-01-05 00:00:00+00:00 to 2024-01-08 00:00:00+00:00' in document
+    assert '<tr><th>Efficiency ratio</th><td class="num">2.30</td></tr>' in document
+    assert '<p class="period">2024-01-05 to 2024-01-08' in document
 
 
 def test_write_walk_forward_writes_the_file_and_a_lookahead_banner_when_warned(
@@ -163,7 +165,10 @@ def test_no_runs_and_hostile_names_still_render_safely() -> None:
     document = HtmlReportWriter().render_walk_forward(make_report(runs=(hostile,)))
 
     assert '<h2>Summary</h2>\n<p class="note">No walk-forward runs.</p>' in empty
-    assert "<script" not in document
-    # Summary cell, run heading, windows heading, both windows' parameter, both charts' alt.
-    assert document.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") == 7
+    assert "<script>alert" not in document
+    assert "plotly.js" not in empty  # no charts, no library
+    # Summary cell, run heading, windows heading, both windows' parameter.
+    assert document.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") == 5
+    # Both charts' titles, JSON-escaped inside the drawing script.
+    assert document.count("\\u003cscript\\u003ealert") == 2
     assert np.isfinite(run.equity).all()

@@ -103,6 +103,9 @@ def test_backtest_defaults(defaults: Settings) -> None:
     assert backtest.paper.account == "paper"
     assert backtest.paper.days == 20
     assert defaults.report_path == Path(".quantcli/reports/backtest.html")
+    # The report compares with an equal-weight buy-and-hold of the backtest's symbols.
+    assert backtest.report.benchmark is None
+    assert backtest.report.currency == "USD"
 
 
 def test_extra_cost_models_and_margin_rules_are_off_by_default(defaults: Settings) -> None:

@@ -143,6 +143,8 @@ OUT_OF_RANGE = [
     ("backtest", "costs.participation_rate", "0", "0.0 is not in (0, 1]"),
     ("backtest", "costs.borrow_rate", "-0.02", "-0.02 is negative"),
     ("backtest", "margin.max_leverage", "0", "0.0 is not positive"),
+    ("backtest", "report.benchmark", "'S P Y'", "'S P Y' is not a symbol"),
+    ("backtest", "report.currency", "usd", "'usd' is not a 3-letter currency code"),
     ("backtest", "margin.initial_margin", "1.5", "1.5 is not in [0, 1]"),
     ("backtest", "margin.maintenance_margin", "1", "1.0 is not in [0, 1)"),
     ("backtest", "margin.maintenance_margin", "-0.25", "-0.25 is not in [0, 1)"),
