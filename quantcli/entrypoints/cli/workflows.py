@@ -27,13 +27,34 @@ from quantcli.entrypoints.cli.trading_workflows import paper, paper_window, show
 from quantcli.entrypoints.container import Container
 
 
-def ingest(container: Container, source: MarketDataSource) -> IngestSummary:
-    summary = ingest_market_data(source, container.bar_store())
+def ingest(container: Container, source: MarketDataSource, *, replace: bool) -> IngestSummary:
+    """Store the source's bars; `replace` makes them the whole series of their symbols."""
+    bar_store = container.bar_store()
+    summary = ingest_market_data(source, bar_store, replace=replace)
+    updated = f" ({summary.bars_updated:,} already stored, updated)" if summary.bars_updated else ""
     click.echo(
         f"Stored {summary.rows_written:,} bars of {len(summary.symbols)} symbol(s) from "
-        f"{summary.source}: {summary.first_timestamp:%Y-%m-%d} to {summary.last_timestamp:%Y-%m-%d}"
+        f"{summary.source}: {summary.first_timestamp:%Y-%m-%d} to "
+        f"{summary.last_timestamp:%Y-%m-%d}{updated}"
     )
+    if summary.bars_replaced:
+        click.echo(
+            f"Replaced the stored series of {_listed(summary.symbols)}: "
+            f"{summary.bars_replaced:,} earlier bars removed"
+        )
+    if replace:
+        others = sorted(set(bar_store.symbols()) - set(summary.symbols))
+        if others:
+            click.echo(
+                f"Kept {len(others)} other stored symbol(s) as they were: {_listed(others)} "
+                "(features, training and backtests use every stored symbol)"
+            )
     return summary
+
+
+def _listed(symbols: Sequence[str], at_most: int = 6) -> str:
+    shown = ", ".join(symbols[:at_most])
+    return f"{shown}, … ({len(symbols)} symbols)" if len(symbols) > at_most else shown
 
 
 def features(container: Container, symbols: Sequence[str] | None = None) -> pd.DataFrame:
