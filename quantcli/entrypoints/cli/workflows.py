@@ -15,6 +15,7 @@ import pandas as pd
 from quantcli.application.build_features import (
     FEATURES_TABLE,
     build_features,
+    feature_build_scope,
 )
 from quantcli.application.generate_signals import generate_signals
 from quantcli.application.ingest_market_data import IngestSummary, ingest_market_data
@@ -58,21 +59,28 @@ def _listed(symbols: Sequence[str], at_most: int = 6) -> str:
 
 
 def features(container: Container, symbols: Sequence[str] | None = None) -> pd.DataFrame:
-    bar_store = container.bar_store()
-    total = len(symbols) if symbols else len(bar_store.symbols())
-    with progress("Building features", total) as advance:
+    """Rebuild the feature table for `symbols` (all when None); the table keeps every stored
+    symbol, and a build that must recompute more than the named symbols says why."""
+    bar_store, feature_store, spec = (
+        container.bar_store(),
+        container.feature_store(),
+        container.feature_spec(),
+    )
+    scope = feature_build_scope(bar_store.symbols(), symbols, spec, feature_store)
+    if scope.widened is not None:
+        click.echo(f"Rebuilding all {len(scope.symbols)} stored symbols: {scope.widened}")
+    with progress("Building features", len(scope.symbols)) as advance:
         table_ = build_features(
-            bar_store,
-            container.feature_store(),
-            container.feature_spec(),
-            symbols=symbols,
-            on_progress=advance,
+            bar_store, feature_store, spec, symbols=symbols, on_progress=advance
         )
-    spec = container.feature_spec()
+    built = table_.loc[table_["symbol"].isin(scope.symbols), "symbol"].nunique()
+    kept = table_["symbol"].nunique() - built
+    rows = f"{len(table_):,} rows"
+    if kept:
+        rows += f" with the kept rows of {kept} other symbol(s)"
     click.echo(
         f"Built {len(spec.feature_names)} features and the {spec.target.kind.value} target for "
-        f"{table_['symbol'].nunique()} symbol(s): {len(table_):,} rows "
-        f"(definition hash {spec.definition_hash[:12]})"
+        f"{built} symbol(s): {rows} (definition hash {spec.definition_hash[:12]})"
     )
     return table_
 
