@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 
+import attrs
 import numpy as np
 import pandas as pd
 
@@ -87,6 +88,56 @@ def stored_definition_hash(feature_store: FeatureStore) -> str | None:
     return str(hashes[0]) if len(hashes) == 1 else None
 
 
+@attrs.frozen
+class FeatureBuildScope:
+    """What a build computes: `symbols` from their bars; with `keep_others`, the stored table's
+    rows of every other stored symbol stay as they are. `widened` says why a build asked for
+    some symbols computes more of them (None when it computes what was asked)."""
+
+    symbols: tuple[str, ...]
+    keep_others: bool = False
+    widened: str | None = None
+
+
+def feature_build_scope(
+    stored_symbols: Sequence[str],
+    requested: Sequence[str] | None,
+    spec: FeatureSpec,
+    feature_store: FeatureStore,
+) -> FeatureBuildScope:
+    """The symbols to compute so that the stored table equals a full build over the store.
+
+    The feature table always covers every stored symbol: a build for some symbols recomputes
+    theirs and keeps the others' rows, unless those rows cannot be kept as they are. That is
+    when cross-sectional features are configured (a rank depends on every symbol at the
+    timestamp, so the others' ranks change with the rebuilt symbols' values), or when no table
+    built with the same definitions is stored; then every stored symbol is rebuilt, and
+    `widened` says why.
+    """
+    everything = tuple(stored_symbols)
+    if not requested or set(requested) >= set(everything):
+        return FeatureBuildScope(everything)
+    asked = ", ".join(sorted(requested))
+    if spec.cross_sectional_names:
+        ranked = ", ".join(spec.cross_sectional_names)
+        return FeatureBuildScope(
+            everything,
+            widened=f"the cross-sectional features ({ranked}) rank {asked} against every "
+            "stored symbol, so every symbol's ranks change with it",
+        )
+    built_with = stored_definition_hash(feature_store)
+    if built_with is None:
+        reason = "no feature table with a recorded definition hash is stored yet"
+        return FeatureBuildScope(everything, widened=reason)
+    if built_with != spec.definition_hash:
+        return FeatureBuildScope(
+            everything,
+            widened=f"the stored feature table was built with other definitions "
+            f"(hash {built_with[:12]}, now {spec.definition_hash[:12]})",
+        )
+    return FeatureBuildScope(tuple(sorted(requested)), keep_others=True)
+
+
 def build_features(
     bar_store: BarStore,
     feature_store: FeatureStore,
@@ -95,8 +146,11 @@ def build_features(
     symbols: Sequence[str] | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> pd.DataFrame:
-    """Build and store features symbol by symbol, never the whole universe's history at once.
+    """Build and store the feature table of every stored symbol, symbol by symbol, never the
+    whole universe's history at once; `symbols` names the ones whose bars changed.
 
+    What is computed is `feature_build_scope`: the named symbols when the other symbols' stored
+    rows stay valid, else every stored symbol. Either way the saved table equals a full build.
     Only the final table (rows past each symbol's lookback) and the per-symbol columns of the
     cross-sectional features over all rows are kept; ranks are taken across every symbol that
     has a value at a timestamp, warm-up rows of other features included.
@@ -107,16 +161,20 @@ def build_features(
     unknown = sorted(set(symbols or ()) - set(stored))
     if unknown:
         raise DataError(f"no stored bars for {', '.join(unknown)}")
-    symbols = list(symbols) if symbols else stored
+    scope = feature_build_scope(stored, symbols, spec, feature_store)
     ranked = list(spec.cross_sectional_names)
     tables, rank_inputs = [], []
-    for done, symbol in enumerate(symbols, start=1):
+    if scope.keep_others:
+        kept = feature_store.load(FEATURES_TABLE)
+        others = set(stored) - set(scope.symbols)
+        tables.append(kept[kept["symbol"].isin(others)])
+    for done, symbol in enumerate(scope.symbols, start=1):
         table = symbol_features(bar_store.read_bars([symbol]), spec)
         tables.append(table.iloc[spec.lookback :])
         if ranked:
             rank_inputs.append(table.loc[:, [*KEY_COLUMNS, *ranked]])
         if on_progress is not None:
-            on_progress(done, len(symbols))
+            on_progress(done, len(scope.symbols))
     features = pd.concat(tables, ignore_index=True)
     if features.empty:
         raise DataError(

@@ -305,6 +305,9 @@ class _TrainingBars:
     def write_bars(self, bars: pd.DataFrame) -> int:
         raise ValidationError("the training view of the bars is read-only")
 
+    def replace_bars(self, bars: pd.DataFrame) -> int:
+        raise ValidationError("the training view of the bars is read-only")
+
     def read_bars(
         self,
         symbols: Sequence[str] | None = None,

@@ -1,4 +1,5 @@
-"""The BarStore port on SQLite: bars keyed by (symbol, timestamp), upserted all-or-nothing."""
+"""The BarStore port on SQLite: bars keyed by (symbol, timestamp), upserted or replaced per
+symbol, all-or-nothing."""
 
 from __future__ import annotations
 
@@ -39,6 +40,27 @@ class SqliteBarStore:
         frame = check_bar_frame(bars, source="bars")
         if frame.empty:
             return 0
+        with self._db.transaction():
+            self._upsert(frame)
+        return len(frame)
+
+    def replace_bars(self, bars: pd.DataFrame) -> int:
+        """Delete every stored bar of the frame's symbols and insert the frame, in one
+        transaction (a failure leaves the old series); returns the stored bars removed."""
+        frame = check_bar_frame(bars, source="bars")
+        if frame.empty:
+            return 0
+        symbols = json.dumps(sorted(frame["symbol"].unique().tolist()))
+        with self._db.transaction():
+            removed = self._db.execute(
+                "DELETE FROM bars WHERE symbol IN (SELECT value FROM json_each(?))",
+                [symbols],
+                what="remove the replaced bars",
+            ).rowcount
+            self._upsert(frame)
+        return int(removed)
+
+    def _upsert(self, frame: pd.DataFrame) -> None:
         # Plain Python scalars via tolist(): far faster for executemany than per-row pandas access.
         timestamps = frame["timestamp"].dt.as_unit("ns").array.asi8
         columns: list[list[Any]] = [
@@ -46,11 +68,9 @@ class SqliteBarStore:
             timestamps.tolist(),
             *(frame[c].to_numpy(dtype=np.float64).tolist() for c in _VALUE_COLUMNS),
         ]
-        with self._db.transaction():
-            self._db.executemany(
-                _UPSERT_BARS, zip(*columns, strict=True), what=f"write {len(frame)} bars"
-            )
-        return len(frame)
+        self._db.executemany(
+            _UPSERT_BARS, zip(*columns, strict=True), what=f"write {len(frame)} bars"
+        )
 
     def read_bars(
         self,

@@ -117,6 +117,12 @@ class BarStore(Protocol):
         """Upsert a checked bar frame all-or-nothing; returns the number of rows written."""
         ...
 
+    def replace_bars(self, bars: pd.DataFrame) -> int:
+        """Make `bars` the whole stored series of each of its symbols, all-or-nothing: every
+        stored bar of those symbols goes, then the frame goes in, in one transaction. Other
+        symbols are untouched. Returns the number of stored bars removed."""
+        ...
+
     def read_bars(
         self,
         symbols: Sequence[str] | None = None,

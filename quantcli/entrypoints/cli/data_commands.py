@@ -32,7 +32,10 @@ def generate(
     seed: int | None,
     signal_strength: float | None,
 ) -> None:
-    """Generate a seeded synthetic market and store it."""
+    """Generate a seeded synthetic market and store it.
+
+    A synthetic run is a whole series: it replaces every stored bar of the symbols it
+    generates (SYN00, SYN01, ...), in one transaction, and says how many it removed."""
     overrides = {
         "n_symbols": n_symbols,
         "years": years,
@@ -40,16 +43,27 @@ def generate(
         "signal_strength": signal_strength,
     }
     source = app.container.synthetic_source(**{k: v for k, v in overrides.items() if v is not None})
-    workflows.ingest(app.container, source)
+    workflows.ingest(app.container, source, replace=True)
 
 
 @data.command(name="import")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--symbol", help="Symbol for a file without a symbol column (default: file name).")
 @click.option("--timezone", help="Timezone of naive timestamps (default: data_sources.file).")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Make the file the whole stored series of its symbols (their other bars are removed).",
+)
 @click.pass_obj
-def import_(app: AppContext, path: Path, symbol: str | None, timezone: str | None) -> None:
-    """Import bars from a CSV or Parquet file, all-or-nothing."""
+def import_(
+    app: AppContext, path: Path, symbol: str | None, timezone: str | None, replace: bool
+) -> None:
+    """Import bars from a CSV or Parquet file, all-or-nothing.
+
+    New bars extend the stored series and bars already stored are updated, unless a close
+    differs from the stored one by more than 1%: then the file is a different series and the
+    import is refused whole, naming the bar, unless --replace."""
     overrides = {"timezone": timezone} if timezone is not None else {}
     source = app.container.file_source(path=path, symbol=symbol, **overrides)
-    workflows.ingest(app.container, source)
+    workflows.ingest(app.container, source, replace=replace)

@@ -40,7 +40,8 @@ def quickstart(
         )
     click.echo(f"[1/7] Market data from {source.name}")
     click.echo(f"[2/7] Store: {app.settings.database_path}")
-    ingested = workflows.ingest(container, source)
+    # A synthetic market replaces the series it generates; an imported file is an update.
+    ingested = workflows.ingest(container, source, replace=data_path is None)
     symbols = list(ingested.symbols)
 
     click.echo("[3/7] Features (Rust kernels)")

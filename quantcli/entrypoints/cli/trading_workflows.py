@@ -11,7 +11,7 @@ import click
 import pandas as pd
 
 from quantcli.application.bar_replay import FrameBarReplay
-from quantcli.application.build_features import FEATURES_TABLE
+from quantcli.application.feature_refresh import refresh_features
 from quantcli.application.generate_signals import PrecomputedSignalSource
 from quantcli.application.kill_switch import kill_switch_status
 from quantcli.application.reconcile_positions import (
@@ -66,10 +66,10 @@ def paper(
         )
     for name in backtest_only_costs(settings):
         click.echo(f"Warning: {name} is backtest-only; paper fills do not model it.", err=True)
-    feature_table = container.feature_store().load(FEATURES_TABLE)
+    ledger = container.ledger()
+    feature_table = features_to_trade(container, window, ledger.portfolio_as_of(account))
     window_features = feature_table[feature_table["timestamp"] >= start]
     broker = container.broker(account=account)
-    ledger = container.ledger()
     opening_cash = ledger.open_account(account, settings.backtest.initial_cash, start)
     restored = restore_account(ledger, account, opening_cash)
     signals = PrecomputedSignalSource.from_model(window_features, model, container.strategy())
@@ -88,6 +88,27 @@ def paper(
     report_session(summary)
     check_positions(account, summary.portfolio, broker.positions(account), "the broker")
     return summary
+
+
+def features_to_trade(
+    container: Container, window: pd.DataFrame, last_bar: datetime | None
+) -> pd.DataFrame:
+    """The feature table, with the features of every bar to trade (after `last_bar`) that
+    has none built first: a bar without features would be replayed without a signal and
+    marked done, so its session would never be traded."""
+    to_trade = window if last_bar is None else window[window["timestamp"] > last_bar]
+    bar_store, feature_store = container.bar_store(), container.feature_store()
+    spec = container.feature_spec()
+    refresh = refresh_features(bar_store, feature_store, spec, to_trade)
+    if refresh.built is not None:
+        built = f"built the features of {', '.join(refresh.missing_symbols)}"
+        if refresh.built.widened is not None:
+            built = (
+                f"rebuilt the features of all {len(refresh.built.symbols)} stored symbols, as "
+                f"{refresh.built.widened}"
+            )
+        click.echo(f"{refresh.missing_bars} bar(s) to trade had no features: {built}")
+    return refresh.features
 
 
 def _bars_after(window: pd.DataFrame, last_bar: datetime | None) -> int:

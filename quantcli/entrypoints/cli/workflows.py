@@ -15,6 +15,7 @@ import pandas as pd
 from quantcli.application.build_features import (
     FEATURES_TABLE,
     build_features,
+    feature_build_scope,
 )
 from quantcli.application.generate_signals import generate_signals
 from quantcli.application.ingest_market_data import IngestSummary, ingest_market_data
@@ -27,31 +28,59 @@ from quantcli.entrypoints.cli.trading_workflows import paper, paper_window, show
 from quantcli.entrypoints.container import Container
 
 
-def ingest(container: Container, source: MarketDataSource) -> IngestSummary:
-    summary = ingest_market_data(source, container.bar_store())
+def ingest(container: Container, source: MarketDataSource, *, replace: bool) -> IngestSummary:
+    """Store the source's bars; `replace` makes them the whole series of their symbols."""
+    bar_store = container.bar_store()
+    summary = ingest_market_data(source, bar_store, replace=replace)
+    updated = f" ({summary.bars_updated:,} already stored, updated)" if summary.bars_updated else ""
     click.echo(
         f"Stored {summary.rows_written:,} bars of {len(summary.symbols)} symbol(s) from "
-        f"{summary.source}: {summary.first_timestamp:%Y-%m-%d} to {summary.last_timestamp:%Y-%m-%d}"
+        f"{summary.source}: {summary.first_timestamp:%Y-%m-%d} to "
+        f"{summary.last_timestamp:%Y-%m-%d}{updated}"
     )
+    if summary.bars_replaced:
+        click.echo(
+            f"Replaced the stored series of {_listed(summary.symbols)}: "
+            f"{summary.bars_replaced:,} earlier bars removed"
+        )
+    if replace:
+        others = sorted(set(bar_store.symbols()) - set(summary.symbols))
+        if others:
+            click.echo(
+                f"Kept {len(others)} other stored symbol(s) as they were: {_listed(others)} "
+                "(features, training and backtests use every stored symbol)"
+            )
     return summary
 
 
+def _listed(symbols: Sequence[str], at_most: int = 6) -> str:
+    shown = ", ".join(symbols[:at_most])
+    return f"{shown}, … ({len(symbols)} symbols)" if len(symbols) > at_most else shown
+
+
 def features(container: Container, symbols: Sequence[str] | None = None) -> pd.DataFrame:
-    bar_store = container.bar_store()
-    total = len(symbols) if symbols else len(bar_store.symbols())
-    with progress("Building features", total) as advance:
+    """Rebuild the feature table for `symbols` (all when None); the table keeps every stored
+    symbol, and a build that must recompute more than the named symbols says why."""
+    bar_store, feature_store, spec = (
+        container.bar_store(),
+        container.feature_store(),
+        container.feature_spec(),
+    )
+    scope = feature_build_scope(bar_store.symbols(), symbols, spec, feature_store)
+    if scope.widened is not None:
+        click.echo(f"Rebuilding all {len(scope.symbols)} stored symbols: {scope.widened}")
+    with progress("Building features", len(scope.symbols)) as advance:
         table_ = build_features(
-            bar_store,
-            container.feature_store(),
-            container.feature_spec(),
-            symbols=symbols,
-            on_progress=advance,
+            bar_store, feature_store, spec, symbols=symbols, on_progress=advance
         )
-    spec = container.feature_spec()
+    built = table_.loc[table_["symbol"].isin(scope.symbols), "symbol"].nunique()
+    kept = table_["symbol"].nunique() - built
+    rows = f"{len(table_):,} rows"
+    if kept:
+        rows += f" with the kept rows of {kept} other symbol(s)"
     click.echo(
         f"Built {len(spec.feature_names)} features and the {spec.target.kind.value} target for "
-        f"{table_['symbol'].nunique()} symbol(s): {len(table_):,} rows "
-        f"(definition hash {spec.definition_hash[:12]})"
+        f"{built} symbol(s): {rows} (definition hash {spec.definition_hash[:12]})"
     )
     return table_
 

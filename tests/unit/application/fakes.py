@@ -101,6 +101,7 @@ class FakeBarStore:
     def __init__(self, bars: pd.DataFrame | None = None) -> None:
         self._bars = empty_bar_frame()
         self.write_calls: list[int] = []
+        self.replace_calls: list[int] = []
         self.read_calls: list[tuple[tuple[str, ...] | None, datetime | None, datetime | None]] = []
         if bars is not None:
             self._bars = check_bar_frame(bars, "FakeBarStore seed")
@@ -118,6 +119,16 @@ class FakeBarStore:
         )
         self.write_calls.append(len(checked))
         return len(checked)
+
+    def replace_bars(self, bars: pd.DataFrame) -> int:
+        checked = check_bar_frame(bars, "FakeBarStore.replace_bars")
+        replaced = self._bars["symbol"].isin(checked["symbol"].unique().tolist())
+        merged = pd.concat([self._bars[~replaced], checked], ignore_index=True)
+        self._bars = merged.sort_values(["symbol", "timestamp"], kind="stable").reset_index(
+            drop=True
+        )
+        self.replace_calls.append(len(checked))
+        return int(replaced.sum())
 
     def read_bars(
         self,

@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from quantcli.application.build_features import (
     FEATURE_METADATA_TABLE,
     FEATURES_TABLE,
+    FeatureBuildScope,
     build_features,
+    feature_build_scope,
     feature_table,
     stored_definition_hash,
     symbol_features,
@@ -407,14 +409,82 @@ def test_the_metadata_table_describes_every_feature_with_the_hash(fakes: ModuleT
     assert stored_definition_hash(fakes.FakeFeatureStore()) is None
 
 
-def test_build_features_only_for_the_requested_symbols(fakes: ModuleType) -> None:
+def _moved(store: object, symbol: str, factor: float) -> pd.DataFrame:
+    """`symbol`'s stored bars with every price scaled from the middle on (a revised series)."""
+    bars = store.read_bars([symbol])  # type: ignore[attr-defined]
+    later = bars.index >= len(bars) // 2
+    for column in ("open", "high", "low", "close"):
+        bars.loc[later, column] *= factor
+    return bars
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [TINY_SPEC, spec_of(("volatility_ratio", "return_2", "rank_return_1"), TargetDefinition())],
+    ids=["per-symbol", "with-ranks"],
+)
+def test_a_build_for_one_symbol_keeps_every_symbol_and_equals_a_full_build(
+    fakes: ModuleType, spec: FeatureSpec
+) -> None:
+    # The issue: `features build --symbol SYN00` with 8 symbols stored left SYN00 alone.
     store = three_symbol_store(fakes)
+    feature_store = fakes.FakeFeatureStore()
+    build_features(store, feature_store, spec)
+    store.write_bars(_moved(store, "BBB", 1.3))  # type: ignore[attr-defined]
 
-    features = build_features(store, fakes.FakeFeatureStore(), TINY_SPEC, symbols=["BBB"])
+    partial = build_features(store, feature_store, spec, symbols=["BBB"])
+    full = build_features(store, fakes.FakeFeatureStore(), spec)
 
-    assert set(features["symbol"]) == {"BBB"}
-    assert len(features) == 4
-    assert store.read_calls == [(("BBB",), None, None)]
+    assert set(partial["symbol"]) == {"AAA", "BBB"}
+    pd.testing.assert_frame_equal(partial, full, check_exact=True)
+    pd.testing.assert_frame_equal(feature_store.load(FEATURES_TABLE), full, check_exact=True)
+
+
+def test_a_build_for_one_symbol_reads_only_its_bars_without_ranks(fakes: ModuleType) -> None:
+    store = three_symbol_store(fakes)
+    feature_store = fakes.FakeFeatureStore()
+    build_features(store, feature_store, TINY_SPEC)
+    store.read_calls.clear()  # type: ignore[attr-defined]
+
+    build_features(store, feature_store, TINY_SPEC, symbols=["BBB"])
+
+    assert store.read_calls == [(("BBB",), None, None)]  # type: ignore[attr-defined]
+    assert feature_build_scope(["AAA", "BBB", "CCC"], ["BBB"], TINY_SPEC, feature_store) == (
+        FeatureBuildScope(("BBB",), keep_others=True)
+    )
+
+
+def test_a_build_for_one_symbol_rebuilds_all_when_ranks_are_configured(fakes: ModuleType) -> None:
+    spec = spec_of(("return_2", "rank_return_1"), TargetDefinition())
+    feature_store = fakes.FakeFeatureStore()
+    build_features(three_symbol_store(fakes), feature_store, spec)
+
+    scope = feature_build_scope(["AAA", "BBB", "CCC"], ["BBB"], spec, feature_store)
+
+    assert scope.symbols == ("AAA", "BBB", "CCC")
+    assert not scope.keep_others
+    assert scope.widened == (
+        "the cross-sectional features (rank_return_1) rank BBB against every stored symbol, "
+        "so every symbol's ranks change with it"
+    )
+
+
+def test_a_build_for_one_symbol_rebuilds_all_without_a_table_of_the_same_definitions(
+    fakes: ModuleType,
+) -> None:
+    store = three_symbol_store(fakes)
+    feature_store = fakes.FakeFeatureStore()
+    fresh = feature_build_scope(["AAA", "BBB", "CCC"], ["BBB"], TINY_SPEC, feature_store)
+    build_features(store, feature_store, HAND_SPEC)
+
+    other = feature_build_scope(["AAA", "BBB", "CCC"], ["BBB"], TINY_SPEC, feature_store)
+    features = build_features(store, feature_store, TINY_SPEC, symbols=["BBB"])
+
+    assert fresh.widened == "no feature table with a recorded definition hash is stored yet"
+    assert other.widened is not None
+    assert other.widened.startswith("the stored feature table was built with other definitions")
+    assert set(features["symbol"]) == {"AAA", "BBB"}
+    assert list(features.columns[2:-3]) == list(TINY_SPEC.feature_names)
 
 
 def test_build_features_for_an_unknown_symbol_raises_data_error_naming_it(
@@ -442,8 +512,10 @@ def test_build_features_when_every_symbol_is_too_short_raises_data_error(
 ) -> None:
     feature_store = fakes.FakeFeatureStore()
 
+    store = fakes.FakeBarStore(three_symbol_store(fakes).read_bars(["CCC"]))
+
     with pytest.raises(DataError, match="fewer than 9 bars"):
-        build_features(three_symbol_store(fakes), feature_store, TINY_SPEC, symbols=["CCC"])
+        build_features(store, feature_store, TINY_SPEC)
     assert feature_store.saved == []
 
 

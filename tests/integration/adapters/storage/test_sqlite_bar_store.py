@@ -120,6 +120,35 @@ def test_rewriting_bars_overwrites_their_values_and_adds_new_ones(
     assert_frame_equal(bar_store.read_bars(), revised, check_exact=True)
 
 
+def test_replacing_a_series_removes_its_other_bars_and_keeps_other_symbols(
+    bar_store: SqliteBarStore, make_bars: MakeBars
+) -> None:
+    bar_store.write_bars(make_bars(symbols=("AAPL", "MSFT"), periods=10))
+    msft = bar_store.read_bars(["MSFT"])
+    shorter = make_bars(symbols=("AAPL",), periods=4, seed=99)
+
+    assert bar_store.replace_bars(shorter) == 10
+
+    assert_frame_equal(bar_store.read_bars(["AAPL"]), shorter, check_exact=True)
+    assert_frame_equal(bar_store.read_bars(["MSFT"]), msft, check_exact=True)
+    assert bar_store.replace_bars(shorter) == 4
+
+
+def test_a_failed_replace_keeps_the_old_series(
+    bar_store: SqliteBarStore, database: SqliteDatabase, make_bars: MakeBars
+) -> None:
+    bar_store.write_bars(make_bars(symbols=("AAPL", "ZZZ"), periods=5))
+    before = bar_store.read_bars()
+    database.execute(
+        "CREATE TEMP TRIGGER fail_zzz BEFORE INSERT ON main.bars WHEN NEW.symbol = 'ZZZ' "
+        "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END",
+        what="create a failing trigger",
+    )
+    with pytest.raises(StorageError, match="disk on fire"):
+        bar_store.replace_bars(make_bars(symbols=("AAPL", "ZZZ"), periods=3, seed=7))
+    assert_frame_equal(bar_store.read_bars(), before, check_exact=True)
+
+
 def test_an_invalid_last_row_raises_data_error_and_writes_nothing(
     bar_store: SqliteBarStore, make_bars: MakeBars
 ) -> None:
