@@ -160,7 +160,7 @@ def evaluate_gates(
     path_psrs = np.array([_psr(estimate_sharpe(path), benchmark) for path in returns])
     drawdowns = np.array([_max_drawdown(path) for path in returns])
 
-    observed = f"mean of {paths} path(s) over {length} periods: {_describe(estimate, root)}"
+    observed = f"mean of {paths} path(s) over {length:,} periods: {_describe(estimate, root)}"
     sharpe_spread = f"per-path annualized Sharpe {_spread(path_sharpes)}"
     psr = _psr(estimate, benchmark)
     sr_zero = expected_maximum_sharpe(trials.n_trials, trials.sharpe_variance)
@@ -186,9 +186,9 @@ def evaluate_gates(
             "track_record",
             float(length),
             min_trl,
-            f"MinTRL {min_trl:.1f} periods ({min_trl / periods:.2f} years) for "
+            f"MinTRL {min_trl:,.1f} periods ({min_trl / periods:.2f} years) for "
             f"{limits.psr:.0%} confidence that the Sharpe ratio beats SR* "
-            f"{limits.benchmark_sharpe:.3g} annualized; observed {length} periods "
+            f"{limits.benchmark_sharpe:.3g} annualized; observed {length:,} periods "
             f"({length / periods:.2f} years), {observed}",
         ),
         _at_least(
