@@ -137,7 +137,7 @@ class FeatureReport:
         shown = self.importances[: self.top]
         width = min(max([len("feature"), *(len(entry.name) for entry in shown)]), 40)
         lines = [
-            f"Features: {len(self.importances)} over {self.rows} rows; {len(self.dead)} dead, "
+            f"Features: {len(self.importances)} over {self.rows:,} rows; {len(self.dead)} dead, "
             f"{len(self.correlated_groups)} correlated group(s) (|rho| > "
             f"{self.correlation_threshold:g}), {len(self.recommendations)} recommendation(s)",
             f"  {'rank':>4}  {'feature':<{width}}  {'SHAP':>6}  {'gain':>6}",

@@ -30,6 +30,7 @@ from quantcli.application.cpcv_evaluation import (
     CpcvSettings,
     FitPredict,
     PathTrading,
+    SplitCallback,
     evaluate_cpcv,
 )
 from quantcli.application.ensemble import (
@@ -178,8 +179,10 @@ def train_ensemble(
     until: datetime | None = None,
     seed: int = 0,
     on_progress: Progress | None = None,
+    on_split: SplitCallback | None = None,
 ) -> EnsembleTraining:
-    """Steps 1-4 of the module docstring over the labelled rows of `features`."""
+    """Steps 1-4 of the module docstring over the labelled rows of `features`; `on_split`
+    hears each CPCV split's index and the mean test AUC so far."""
     started = time.perf_counter()
     sample = labelled_sample(features, feature_set.names, until)
     rows = TrainingRows.of(sample, feature_set.names)
@@ -188,7 +191,9 @@ def train_ensemble(
 
     total = math.comb(cpcv.n_folds, cpcv.n_test_folds) + 1  # the splits, then the final fit
 
-    def split_done(index: int, _mean_auc: float) -> None:
+    def split_done(index: int, mean_auc: float) -> None:
+        if on_split is not None:
+            on_split(index, mean_auc)
         if on_progress is not None:
             on_progress(index + 1, total)
 

@@ -33,7 +33,22 @@ from quantcli.domain.errors import DataError, ValidationError
 # One searched hyperparameter: (low, high, log scale) for floats, (low, high) for ints.
 Parameters = dict[str, Any]
 RecipeFactory = Callable[[Parameters], EnsembleRecipe]
-TrialProgress = Callable[[int, int, float | None], None]
+
+
+@attrs.frozen
+class TrialReport:
+    """One finished trial, as `on_trial` hears it."""
+
+    number: int  # 1-based
+    total: int  # trials asked for
+    state: str  # "complete" or "pruned"
+    auc: float  # mean test AUC (over the splits run, for a pruned trial)
+    sharpe: float | None  # mean CPCV path Sharpe; None when pruned
+    best_sharpe: float | None  # the best completed trial's so far, this one included
+    pruned_at_split: int | None = None  # 1-based split after which it was pruned
+
+
+TrialProgress = Callable[[TrialReport], None]
 
 
 @attrs.frozen
@@ -116,6 +131,11 @@ def tune_ensemble(
     sample = labelled_sample(features, feature_set.names, None)
     rows = TrainingRows.of(sample, feature_set.names)
     records: list[dict[str, Any]] = []
+    best_so_far: list[float] = []  # the best completed Sharpe so far, once there is one
+
+    def tell(report: TrialReport) -> None:
+        if on_trial is not None:
+            on_trial(report)
 
     def objective(trial: optuna.Trial) -> float:
         started = time.perf_counter()
@@ -135,6 +155,17 @@ def tune_ensemble(
                         parameters=flat,
                     )
                 )
+                tell(
+                    TrialReport(
+                        trial.number + 1,
+                        n_trials,
+                        "pruned",
+                        auc=mean_auc,
+                        sharpe=None,
+                        best_sharpe=best_so_far[0] if best_so_far else None,
+                        pruned_at_split=split + 1,
+                    )
+                )
                 raise optuna.TrialPruned(f"mean AUC {mean_auc:.4f} after split {split}")
 
         evaluation = evaluate_cpcv(
@@ -145,14 +176,25 @@ def tune_ensemble(
         records.append(
             _record(trial, "complete", sharpe=sharpe, auc=auc, started=started, parameters=flat)
         )
-        if on_trial is not None:
-            on_trial(trial.number + 1, n_trials, sharpe)
+        if math.isfinite(sharpe):
+            best_so_far[:] = [max([*best_so_far, sharpe])]
+        tell(
+            TrialReport(
+                trial.number + 1,
+                n_trials,
+                "complete",
+                auc=auc,
+                sharpe=sharpe,
+                best_sharpe=best_so_far[0] if best_so_far else None,
+            )
+        )
         return sharpe
 
     sampler = optuna.samplers.TPESampler(seed=seed)
     pruner = optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2)
-    study = optuna.create_study(direction="maximize", sampler=sampler, pruner=pruner)
+    # Before the study exists: creating it already logs at INFO ("A new study created ...").
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="maximize", sampler=sampler, pruner=pruner)
     study.optimize(objective, n_trials=n_trials, timeout=timeout_seconds)
     this_run = pd.DataFrame(records)
     history = _append_history(feature_store, this_run)

@@ -160,8 +160,8 @@ def evaluate_gates(
     path_psrs = np.array([_psr(estimate_sharpe(path), benchmark) for path in returns])
     drawdowns = np.array([_max_drawdown(path) for path in returns])
 
-    observed = f"mean of {paths} path(s) over {length} periods: {_describe(estimate, root)}"
-    sharpe_spread = f"per-path annualized Sharpe {_spread(path_sharpes)}"
+    observed = f"mean of {paths} path(s) over {length:,} periods: {_describe(estimate, root)}"
+    sharpe_spread = f"per-path annualized Sharpe {_spread(path_sharpes, '.2f')}"
     psr = _psr(estimate, benchmark)
     sr_zero = expected_maximum_sharpe(trials.n_trials, trials.sharpe_variance)
     dsr = _psr(estimate, sr_zero)
@@ -178,7 +178,7 @@ def evaluate_gates(
             "dsr",
             dsr,
             limits.dsr,
-            f"PSR against SR0 = E[max SR] {sr_zero:.4g}/period ({sr_zero * root:.3g} "
+            f"PSR against SR0 = E[max SR] {sr_zero:.4f}/period ({sr_zero * root:.2f} "
             f"annualized) of {trials.n_trials} trial(s) with Sharpe variance "
             f"{trials.sharpe_variance:.3g}/period, {observed}",
         ),
@@ -186,9 +186,9 @@ def evaluate_gates(
             "track_record",
             float(length),
             min_trl,
-            f"MinTRL {min_trl:.1f} periods ({min_trl / periods:.2f} years) for "
+            f"MinTRL {min_trl:,.1f} periods ({min_trl / periods:.2f} years) for "
             f"{limits.psr:.0%} confidence that the Sharpe ratio beats SR* "
-            f"{limits.benchmark_sharpe:.3g} annualized; observed {length} periods "
+            f"{limits.benchmark_sharpe:.3g} annualized; observed {length:,} periods "
             f"({length / periods:.2f} years), {observed}",
         ),
         _at_least(
@@ -208,7 +208,7 @@ def evaluate_gates(
             float(np.median(drawdowns)),
             -limits.max_drawdown,
             f"median over {paths} path(s) of the maximum drawdown; per-path maximum drawdown "
-            f"{_spread(drawdowns)} (min is the worst path)",
+            f"{_spread(drawdowns, '.2%')} (min is the worst path)",
         ),
     )
 
@@ -238,15 +238,15 @@ def _describe(estimate: SharpeEstimate | None, root: float) -> str:
     if estimate is None:
         return "flat, Sharpe ratio undefined"
     return (
-        f"SR {estimate.sharpe:.4g}/period ({estimate.sharpe * root:.3g} annualized), "
-        f"skewness {estimate.skewness:.3g}, kurtosis {estimate.kurtosis:.3g}"
+        f"SR {estimate.sharpe:.4f}/period ({estimate.sharpe * root:.2f} annualized), "
+        f"skewness {estimate.skewness:.2f}, kurtosis {estimate.kurtosis:.1f}"
     )
 
 
-def _spread(values: FloatArray) -> str:
-    return (
-        f"min {values.min():.3g} / median {float(np.median(values)):.3g} / max {values.max():.3g}"
-    )
+def _spread(values: FloatArray, style: str = ".3f") -> str:
+    """min / median / max of `values` in the format `style` (".3f", ".2f", ".2%")."""
+    low, middle, high = values.min(), float(np.median(values)), values.max()
+    return f"min {low:{style}} / median {middle:{style}} / max {high:{style}}"
 
 
 def _path_returns(values: npt.ArrayLike) -> FloatArray:

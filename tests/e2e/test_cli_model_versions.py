@@ -81,7 +81,7 @@ def test_backtest_trades_the_production_versions_own_predictions(
 
     runs: dict[str, subprocess.CompletedProcess[str]] = {}
     for version in (1, 2):
-        promoted = two_versions("models", "promote", MODEL, str(version))
+        promoted = two_versions("models", "promote", MODEL, str(version), "--force")
         assert promoted.returncode == 0, promoted.stderr
         runs[f"production v{version}"] = two_versions(
             "backtest", "--strategy", "model", "--report", f"production{version}.html"
@@ -115,7 +115,8 @@ def test_backtest_trades_the_production_versions_own_predictions(
 
 def test_signals_and_paper_say_which_version_they_use(two_versions: RunCli) -> None:
     latest = two_versions("signals")
-    two_versions("models", "promote", MODEL, "1")
+    promoted = two_versions("models", "promote", MODEL, "1", "--force")
+    assert promoted.returncode == 0, promoted.stderr
     production = two_versions("signals")
     paper = two_versions("paper", "--account", "versioned", "--days", "3")
 

@@ -3,6 +3,7 @@ through CPCV and the gates into the registry, re-judged and tuned from the comma
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -87,7 +88,7 @@ def test_tune_records_trials_and_its_best_parameters_train_the_next_version(
     assert trained.returncode == 0, trained.stderr
     assert f"Model {MODEL} v1 registered" in trained.stdout
     shown = research("models", "show", MODEL)
-    assert "n_trials" in shown.stdout
+    assert re.search(r"^  tuning trials: +2$", shown.stdout, flags=re.MULTILINE), shown.stdout
 
 
 def test_validate_names_an_unknown_model(

@@ -11,6 +11,8 @@ registry.json decides which versions exist: a folder it does not list is debris 
 place before registry.json names it, so a listed version is always whole: with its
 predictions if it was registered with them. Versions registered before the registry kept
 predictions have none; `predictions` says so, naming the version, and asks for a retrain.
+Staging folders left by an interrupted write (`.v0002.<hex>.tmp`) are removed by the next write
+to that model, under its lock, and by `discard_debris`.
 """
 
 from __future__ import annotations
@@ -192,13 +194,19 @@ class FileModelRegistry:
                 raise
             return self._version(folder, lineage, version)
 
-    def promote(self, name: str, version: int) -> ModelVersion:
-        """Put `version` in production; the previous production is archived as rollback target."""
+    def promote(self, name: str, version: int, *, forced: bool = False) -> ModelVersion:
+        """Put `version` in production; the previous production is archived as rollback target.
+        `forced` is recorded in the promote event (promoted although gates failed)."""
         with self._writing(name) as (folder, lineage, history):
             previous = lineage.production
             promoted = lineage.promote(version)
             if promoted != lineage:
-                event = {"event": "promote", "version": version, "previous": previous}
+                event = {
+                    "event": "promote",
+                    "version": version,
+                    "previous": previous,
+                    "forced": forced,
+                }
                 self._save(folder, promoted, [*history, self._stamp(event)])
             return self._version(folder, promoted, version)
 
@@ -211,9 +219,13 @@ class FileModelRegistry:
             self._save(folder, rolled_back, [*history, self._stamp(event)])
             return self._version(folder, rolled_back, version)
 
-    def prune(self, name: str, keep_last: int) -> tuple[int, ...]:
+    def prune(self, name: str, keep_last: int, *, dry_run: bool = False) -> tuple[int, ...]:
         """Delete all but the newest `keep_last` versions, never production nor the rollback
-        target; returns the numbers of the deleted versions, oldest first."""
+        target; returns the numbers of the deleted versions, oldest first. With `dry_run`,
+        only returns the versions it would delete."""
+        if dry_run:
+            with self._reading(name) as (_folder, lineage, _history):
+                return lineage.prune(keep_last)[1]
         with self._writing(name) as (folder, lineage, history):
             pruned, dropped = lineage.prune(keep_last)
             if dropped:
@@ -222,6 +234,17 @@ class FileModelRegistry:
             # registry.json no longer names them, so a crash from here on leaves only debris.
             _sweep(folder, pruned)
             return dropped
+
+    def discard_debris(self) -> None:
+        """Remove what interrupted writes left behind (staging `.tmp` folders, half-deleted
+        versions, unreplaced registry files) under every model's write lock. Every write
+        does this for its model; `quantcli train` and `tune` call it when they start."""
+        if not self.root.is_dir():
+            return
+        for entry in sorted(self.root.iterdir()):
+            if VALID_NAME.fullmatch(entry.name) and (entry / REGISTRY_FILE).is_file():
+                with contextlib.suppress(StorageError, ModelError), self._writing(entry.name):
+                    pass
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -255,6 +278,8 @@ class FileModelRegistry:
         else:
             folder = self._existing_folder(name)
         with _flock(folder / LOCK_FILE, exclusive=True):
+            # Under the write lock no other writer is mid-way: any debris is a dead process's.
+            _discard_debris(folder)
             if create and not (folder / REGISTRY_FILE).exists():
                 lineage, history = ModelLineage(name=name), History()
             else:
@@ -388,8 +413,16 @@ def _sweep(folder: Path, lineage: ModelLineage) -> None:
         with contextlib.suppress(OSError):
             if _VERSION_FOLDER.fullmatch(entry.name) and entry.name not in kept:
                 _delete_folder(entry)
-            elif _DEBRIS.fullmatch(entry.name):
-                if entry.is_dir():
-                    shutil.rmtree(entry, ignore_errors=True)
-                else:
-                    entry.unlink()
+    _discard_debris(folder)
+
+
+def _discard_debris(folder: Path) -> None:
+    """Delete the staging and half-deleted folders and temporary files of crashed writes."""
+    for entry in folder.iterdir():
+        if not _DEBRIS.fullmatch(entry.name):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,9 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from quantcli.domain.errors import DataError, StorageError, ValidationError
 
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+# `.<table>.<pid>.<random>.parquet.tmp`: a save's temporary file, named after its process so a
+# later process can tell one left by a killed writer (process gone) from one being written.
+_TEMPORARY = re.compile(r"^\.[A-Za-z0-9_-]{1,128}\.(\d+)\.[^.]*\.parquet\.tmp$")
 
 
 class ParquetFeatureStore:
@@ -62,7 +66,7 @@ class ParquetFeatureStore:
         try:
             # Same directory as the target, so os.replace is a rename within one file system.
             handle, temporary_name = tempfile.mkstemp(
-                prefix=f".{name}.", suffix=".parquet.tmp", dir=self._directory
+                prefix=f".{name}.{os.getpid()}.", suffix=".parquet.tmp", dir=self._directory
             )
             temporary = Path(temporary_name)
             with os.fdopen(handle, "wb") as file:
@@ -81,6 +85,33 @@ class ParquetFeatureStore:
             if temporary is not None:
                 with contextlib.suppress(OSError):
                     temporary.unlink()
+
+    def delete(self, name: str) -> bool:
+        """Remove table `name`; False when there was none."""
+        path = self.path_for(name)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise StorageError(f"feature table {name}: cannot delete {path} ({exc})") from exc
+        _fsync_directory(self._directory)
+        return True
+
+    def discard_debris(self) -> tuple[str, ...]:
+        """Delete the temporary files of saves whose process is gone (killed mid-write);
+        returns their names."""
+        if not self._directory.is_dir():
+            return ()
+        removed = []
+        for entry in self._directory.iterdir():
+            match = _TEMPORARY.match(entry.name)
+            if match is None or _process_alive(int(match.group(1))):
+                continue
+            with contextlib.suppress(OSError):
+                entry.unlink()
+                removed.append(entry.name)
+        return tuple(sorted(removed))
 
     def load(self, name: str) -> pd.DataFrame:
         """Table `name` with the dtypes it was saved with; DataError naming it when missing."""
@@ -129,6 +160,18 @@ def _restore_object_columns(frame: pd.DataFrame, metadata: dict[str, Any]) -> pd
     ):
         frame.index = frame.index.astype(object)
     return frame
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid() or sys.platform == "win32":  # os.kill(pid, 0) terminates on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process: alive
+        return True
+    return True
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -117,15 +117,22 @@ class ModelRegistry(Protocol):
         """The model of one version, chosen as in `get`."""
         ...
 
-    def promote(self, name: str, version: int) -> ModelVersion:
-        """Put `version` in production; the previous production is archived as rollback target."""
+    def promote(self, name: str, version: int, *, forced: bool = False) -> ModelVersion:
+        """Put `version` in production; the previous production is archived as rollback target.
+        `forced` records that it was promoted although some of its gates failed."""
         ...
 
     def rollback(self, name: str) -> ModelVersion:
         """Put the previous production back; ModelError when there is none. Returns it."""
         ...
 
-    def prune(self, name: str, keep_last: int) -> tuple[int, ...]:
+    def prune(self, name: str, keep_last: int, *, dry_run: bool = False) -> tuple[int, ...]:
         """Delete all but the newest `keep_last` versions, never production nor the rollback
-        target; returns the numbers of the deleted versions, oldest first."""
+        target; returns the numbers of the deleted versions, oldest first. With `dry_run`,
+        only returns the versions it would delete."""
+        ...
+
+    def history(self, name: str) -> tuple[Mapping[str, Any], ...]:
+        """The log of `name`, oldest first: {"event": register|promote|rollback|prune,
+        "at": ISO time, ...}; a promote event has "version", "previous" and "forced"."""
         ...

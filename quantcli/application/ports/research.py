@@ -26,6 +26,14 @@ class FeatureStore(Protocol):
         """Raise DataError naming the table when it does not exist."""
         ...
 
+    def names(self) -> list[str]:
+        """The stored tables, sorted."""
+        ...
+
+    def delete(self, name: str) -> bool:
+        """Remove table `name`; False when there was none."""
+        ...
+
 
 class Estimator(Protocol):
     """A binary classifier: fit on features and 0/1 labels, predict the probability of 1."""

@@ -30,7 +30,7 @@ from quantcli.application.strategy_sweep import sweep_strategy
 from quantcli.application.walk_forward import WindowMode
 from quantcli.application.walk_forward_sweep import WalkForwardSweep, walk_forward_sma_crossover
 from quantcli.application.weight_sizing import sizing_description
-from quantcli.entrypoints.cli.output import percent, ratio, table
+from quantcli.entrypoints.cli.output import money, percent, ratio, table
 from quantcli.entrypoints.cli.training_workflows import MODEL_NAME
 from quantcli.entrypoints.container import Container
 from quantcli.entrypoints.settings.schema import CostModelSettings, MarginSettings
@@ -367,9 +367,9 @@ def _report(
     if summary.win_rate is not None and summary.profit_factor is not None:
         rows.append(("win rate (round trips)", percent(summary.win_rate)))
         rows.append(("profit factor", ratio(summary.profit_factor)))
-    rows.append(("commission paid", f"{result.trades['commission'].sum():,.2f}"))
+    rows.append(("commission paid", money(result.trades["commission"].sum())))
     if result.costs is not None:
-        rows.append(("total costs", f"{sum(result.costs.values()):,.2f}"))
+        rows.append(("total costs", money(sum(result.costs.values()))))
     if summary.exposure is not None:
         rows.insert(9, ("exposure", percent(summary.exposure)))
     counts = result.counts

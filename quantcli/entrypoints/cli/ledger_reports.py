@@ -9,7 +9,7 @@ import click
 
 from quantcli.domain.errors import DataError
 from quantcli.domain.orders import Order
-from quantcli.entrypoints.cli.output import table
+from quantcli.entrypoints.cli.output import count, money, table
 from quantcli.entrypoints.cli.trading_workflows import last_closes, load_account
 from quantcli.entrypoints.container import Container
 
@@ -36,7 +36,7 @@ def show_orders(container: Container, account: str, only_open: bool) -> list[Ord
         orders = [order for order in orders if order.status.is_open]
     fills = Counter(fill.client_order_id for fill in ledger.fills(account))
     what = "open orders" if only_open else "orders"
-    click.echo(f"Account {account}: {len(orders)} {what}")
+    click.echo(f"Account {account}: {count(len(orders))} {what}")
     if not orders:
         return orders
     rows = [
@@ -94,9 +94,9 @@ def show_pnl(container: Container, account: str, days: int) -> Decimal:
             (
                 symbol,
                 f"{position.quantity:,.0f}",
-                f"{position.realized_pnl:,.2f}",
-                f"{unrealized:,.2f}",
-                f"{position.realized_pnl + unrealized:,.2f}",
+                money(position.realized_pnl),
+                money(unrealized),
+                money(position.realized_pnl + unrealized),
             )
         )
     realized = portfolio.realized_pnl
@@ -106,9 +106,9 @@ def show_pnl(container: Container, account: str, days: int) -> Decimal:
     if rows:
         click.echo(table(("symbol", "quantity", "realized", "unrealized", "total"), rows))
     click.echo(
-        f"Realized {realized:,.2f}, unrealized {unrealized:,.2f}, commissions "
-        f"{portfolio.total_commission:,.2f}; equity {equity:,.2f}"
-        + ("" if opening is None else f", total P&L {equity - opening:,.2f} on {opening:,.2f}")
+        f"Realized {money(realized)}, unrealized {money(unrealized)}, commissions "
+        f"{money(portfolio.total_commission)}; equity {money(equity)}"
+        + ("" if opening is None else f", total P&L {money(equity - opening)} on {money(opening)}")
     )
     history = ledger.equity_history(account)
     if not history:
@@ -119,7 +119,7 @@ def show_pnl(container: Container, account: str, days: int) -> Decimal:
     previous = opening if opening is not None else history[0].equity
     daily = []
     for day, close in closes.items():
-        daily.append((day, f"{close:,.2f}", f"{close - previous:,.2f}"))
+        daily.append((day, money(close), money(close - previous)))
         previous = close
     click.echo(f"Daily P&L (last {min(days, len(daily))} of {len(daily)} days):")
     click.echo(table(("date", "equity", "P&L"), daily[-days:]))

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime
-from typing import Any
+import sys
+from collections.abc import Sequence
 
 import click
 
-from quantcli.application.ports import ModelRegistry, ModelVersion
-from quantcli.application.ports.registry import GATES
+from quantcli.application.manage_models import (
+    GatesFailed,
+    promote_model,
+    prune_models,
+    versions_to_prune,
+)
+from quantcli.application.ports import FeatureStore, ModelRegistry, ModelVersion
+from quantcli.domain.errors import ModelError
 from quantcli.entrypoints.cli.app_context import AppContext
+from quantcli.entrypoints.cli.model_output import (
+    gate_summary,
+    gate_table,
+    summary_lines,
+    timestamp,
+    version_json,
+)
 from quantcli.entrypoints.cli.output import table
 
 VERSION = click.IntRange(min=1)
@@ -36,8 +48,7 @@ def list_(app: AppContext, name: str | None) -> None:
         click.echo("No models are registered.")
         return
     rows = [
-        (v.name, v.version, v.stage, _timestamp(v.created_at), _gate_summary(v.metadata))
-        for v in versions
+        (v.name, v.version, v.stage, timestamp(v.created_at), gate_summary(v)) for v in versions
     ]
     click.echo(table(("name", "version", "stage", "created (UTC)", "gates"), rows))
 
@@ -47,40 +58,52 @@ def list_(app: AppContext, name: str | None) -> None:
 @click.option(
     "--version", "version", type=VERSION, help="Default: the production version, else the latest."
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the whole metadata as JSON.")
 @click.pass_obj
-def show(app: AppContext, name: str, version: int | None) -> None:
-    """Show one version of NAME with its metadata and gate results."""
-    found = _registry(app).get(name, version)
-    click.echo(f"model:    {found.name}")
-    click.echo(f"version:  {found.version}")
-    click.echo(f"stage:    {found.stage}")
-    click.echo(f"created:  {_timestamp(found.created_at)} UTC")
-    metadata = dict(found.metadata)
-    gates = metadata.get(GATES)
-    if isinstance(gates, Mapping) and gates:
-        del metadata[GATES]
-        click.echo("\ngates:")
-        click.echo(_indent(_gate_table(gates)))
-    click.echo("\nmetadata:")
-    click.echo("\n".join(_tree(metadata, depth=1)) if metadata else "  (none)")
+def show(app: AppContext, name: str, version: int | None, as_json: bool) -> None:
+    """Summarize one version of NAME: data, features, CPCV, gates, training and promotion."""
+    registry = _registry(app)
+    found = registry.get(name, version)
+    history = registry.history(name)
+    if as_json:
+        click.echo(version_json(found, history))
+        return
+    click.echo("\n".join(summary_lines(found, history)))
+    click.echo(f"All metadata: quantcli models show {name} --version {found.version} --json")
 
 
 @models.command()
 @click.argument("name")
 @click.argument("version", type=VERSION)
+@click.option(
+    "--force", is_flag=True, help="Promote even though some of the version's gates failed."
+)
 @click.pass_obj
-def promote(app: AppContext, name: str, version: int) -> None:
-    """Put VERSION of NAME in production; the current production version is archived."""
-    registry = _registry(app)
-    previous = _production(registry.list(name))
-    if previous == version:
+def promote(app: AppContext, name: str, version: int, force: bool) -> None:
+    """Put VERSION of NAME in production; the current production version is archived.
+
+    A version whose gates failed at training is refused (exit 1) unless --force; a forced
+    promotion prints a warning and is recorded as forced in the registry's history."""
+    try:
+        promotion = promote_model(_registry(app), name, version, force=force)
+    except GatesFailed as failed:
+        click.echo(gate_table(failed.failures, with_detail=False), err=True)
+        raise ModelError(f"{failed} (--force promotes it anyway)") from failed
+    if not promotion.changed:
         click.echo(f"{name} version {version} is already in production.")
         return
-    registry.promote(name, version)
-    click.echo(f"{name} version {version} is now in production.")
-    if previous is not None:
+    if promotion.forced_past:
+        failed_names = ", ".join(gate.name for gate in promotion.forced_past)
         click.echo(
-            f"Version {previous} is archived; `quantcli models rollback {name}` restores it."
+            f"Warning: {name} version {version} fails gate(s) {failed_names}; promoted "
+            "because of --force (recorded in the registry's history)",
+            err=True,
+        )
+    click.echo(f"{name} version {version} is now in production.")
+    if promotion.previous is not None:
+        click.echo(
+            f"Version {promotion.previous} is archived; "
+            f"`quantcli models rollback {name}` restores it."
         )
 
 
@@ -106,85 +129,40 @@ def rollback(app: AppContext, name: str) -> None:
     help="Newest versions to keep (default: models.registry.keep_last). The production version "
     "and the one a rollback would restore are always kept.",
 )
+@click.option("--yes", "-y", "assume_yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
-def prune(app: AppContext, name: str, keep: int | None) -> None:
-    """Delete old versions of NAME."""
+def prune(app: AppContext, name: str, keep: int | None, assume_yes: bool) -> None:
+    """Delete old versions of NAME with their files (model, metadata, CPCV paths).
+
+    Lists what it would delete and asks first; without a terminal to ask on, it needs --yes."""
     keep_last = keep if keep is not None else app.settings.models.registry.keep_last
     registry = _registry(app)
-    deleted = registry.prune(name, keep_last)
-    kept = ", ".join(str(v.version) for v in registry.list(name))
-    if not deleted:
-        click.echo(f"Nothing to prune: {name} keeps versions {kept} (--keep {keep_last}).")
+    doomed = versions_to_prune(registry, name, keep_last)
+    kept = [v.version for v in registry.list(name) if v.version not in doomed]
+    kept_text = ", ".join(map(str, kept))
+    if not doomed:
+        click.echo(f"Nothing to prune: {name} keeps versions {kept_text} (--keep {keep_last}).")
         return
-    noun = "version" if len(deleted) == 1 else "versions"
-    click.echo(f"Deleted {name} {noun} {', '.join(map(str, deleted))}; kept {kept}.")
+    listed = ", ".join(map(str, doomed))
+    click.echo(f"Would delete {name} {_versions(doomed)} {listed}; keep {kept_text}.")
+    if not assume_yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError(
+                "prune asks for confirmation and stdin is not a terminal: pass --yes to delete"
+            )
+        if not click.confirm(f"Remove {len(doomed)} version(s)?", default=False):
+            click.echo("Nothing deleted.", err=True)
+            raise click.exceptions.Exit(1)
+    feature_store: FeatureStore = app.container.feature_store()
+    pruned = prune_models(registry, feature_store, name, keep_last)
+    deleted = ", ".join(map(str, pruned.versions))
+    tables = f" and {len(pruned.tables)} CPCV path table(s)" if pruned.tables else ""
+    click.echo(f"Deleted {name} {_versions(pruned.versions)} {deleted}{tables}; kept {kept_text}.")
+
+
+def _versions(numbers: Sequence[int]) -> str:
+    return "version" if len(numbers) == 1 else "versions"
 
 
 def _production(versions: Sequence[ModelVersion]) -> int | None:
     return next((v.version for v in versions if v.is_production), None)
-
-
-def _timestamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _passed(result: Any) -> bool | None:
-    outcome = result.get("passed") if isinstance(result, Mapping) else result
-    return outcome if isinstance(outcome, bool) else None
-
-
-def _gate_summary(metadata: Mapping[str, Any]) -> str:
-    gates = metadata.get(GATES)
-    if not isinstance(gates, Mapping) or not gates:
-        return "-"
-    outcomes = [_passed(result) for result in gates.values()]
-    return f"{sum(o is True for o in outcomes)}/{len(outcomes)} passed"
-
-
-def _gate_table(gates: Mapping[str, Any]) -> str:
-    rows = []
-    for gate, result in gates.items():
-        details = result if isinstance(result, Mapping) else {}
-        value = details.get("value", result if not isinstance(result, bool | Mapping) else None)
-        outcome = _passed(result)
-        rows.append(
-            (
-                gate,
-                _scalar(value) if value is not None else "-",
-                _scalar(details["threshold"]) if "threshold" in details else "-",
-                {True: "pass", False: "FAIL", None: "-"}[outcome],
-            )
-        )
-    return table(("gate", "value", "threshold", "result"), rows)
-
-
-def _indent(text: str) -> str:
-    return "\n".join(f"  {line}" for line in text.splitlines())
-
-
-def _tree(value: Mapping[str, Any], depth: int) -> Iterator[str]:
-    """Nested metadata as indented `key: value` lines, short lists of plain values inline."""
-    pad = "  " * depth
-    for key, item in value.items():
-        if isinstance(item, Mapping) and item:
-            yield f"{pad}{key}:"
-            yield from _tree(item, depth + 1)
-        elif isinstance(item, list | tuple) and any(
-            isinstance(x, Mapping | list | tuple) for x in item
-        ):
-            yield f"{pad}{key}:"
-            yield from _tree({f"[{i}]": x for i, x in enumerate(item)}, depth + 1)
-        else:
-            yield f"{pad}{key}: {_scalar(item)}"
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_scalar(x) for x in value) + "]"
-    if isinstance(value, Mapping):
-        return "{}"
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if value is None:
-        return "null"
-    return str(value)

@@ -19,6 +19,7 @@ from quantcli.application.risk_engine import RiskEngineCheck
 from quantcli.application.run_trading_session import SessionSummary, SignalSource, TradingSession
 from quantcli.domain.errors import ExecutionError
 from quantcli.domain.positions import Portfolio
+from quantcli.entrypoints.cli.output import count, money
 from quantcli.entrypoints.container import Container
 from quantcli.entrypoints.trading_providers import build_risk_engine
 
@@ -64,16 +65,17 @@ def report_recovery(account: str, last_bar: datetime | None, report: RecoveryRep
 def report_session(summary: SessionSummary, mode: str = "Paper") -> None:
     notes = []
     if summary.bars_rejected:
-        notes.append(f"{len(summary.bars_rejected)} rejected: no exchange session")
+        notes.append(f"{count(len(summary.bars_rejected))} rejected: no exchange session")
     if summary.bars_skipped:
-        notes.append(f"{summary.bars_skipped} done before")
+        notes.append(f"{count(summary.bars_skipped)} done before")
     replayed = summary.bars_processed + len(summary.bars_rejected)
     note = f" ({'; '.join(notes)})" if notes else ""
     click.echo(
-        f"{mode} account {summary.account}: {replayed} bars{note}, "
-        f"{summary.orders_submitted} orders submitted, {summary.orders_rejected} rejected by risk, "
-        f"{summary.fills} fills, {summary.open_orders} working; "
-        f"equity {summary.final_equity:,.2f}"
+        f"{mode} account {summary.account}: {count(replayed)} bars{note}, "
+        f"{count(summary.orders_submitted)} orders submitted, "
+        f"{count(summary.orders_rejected)} rejected by risk, "
+        f"{count(summary.fills)} fills, {count(summary.open_orders)} working; "
+        f"equity {money(summary.final_equity)}"
     )
     for reason in summary.bars_rejected:
         click.echo(f"Warning: {reason}", err=True)

@@ -22,7 +22,7 @@ from quantcli.domain.errors import DataError
 from quantcli.domain.positions import Portfolio
 from quantcli.domain.trading_types import to_decimal
 from quantcli.entrypoints.cli import training_workflows
-from quantcli.entrypoints.cli.output import progress, table
+from quantcli.entrypoints.cli.output import count, money, progress, table
 from quantcli.entrypoints.cli.session_setup import (
     check_positions,
     report_recovery,
@@ -142,14 +142,16 @@ def show_positions(container: Container, account: str) -> Portfolio:
         (
             symbol,
             f"{position.quantity:,.0f}",
-            f"{position.average_cost:,.2f}",
-            f"{marks[symbol]:,.2f}",
-            f"{position.unrealized_pnl(marks[symbol]):,.2f}",
-            f"{position.realized_pnl:,.2f}",
+            money(position.average_cost),
+            money(marks[symbol]),
+            money(position.unrealized_pnl(marks[symbol])),
+            money(position.realized_pnl),
         )
         for symbol, position in sorted(held.items())
     ]
-    click.echo(f"Account {account}: cash {portfolio.cash:,.2f}, {len(held)} open position(s)")
+    click.echo(
+        f"Account {account}: cash {money(portfolio.cash)}, {count(len(held))} open position(s)"
+    )
     if rows:
         headers = ("symbol", "quantity", "avg cost", "last", "unrealized", "realized")
         click.echo(table(headers, rows))

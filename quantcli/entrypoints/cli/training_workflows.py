@@ -25,11 +25,12 @@ from quantcli.application.train_ensemble import (
     FeatureSet,
     train_ensemble,
 )
-from quantcli.application.tune_ensemble import TuningResult, tune_ensemble
+from quantcli.application.tune_ensemble import TrialReport, TuningResult, tune_ensemble
 from quantcli.application.validate_model import ModelValidation, validate_model
-from quantcli.application.validation_gates import GateResult, GateThresholds
+from quantcli.application.validation_gates import GateThresholds
 from quantcli.domain.errors import DataError, ModelError
-from quantcli.entrypoints.cli.output import progress, table
+from quantcli.entrypoints.cli.model_output import gate_table
+from quantcli.entrypoints.cli.output import count, decimal, note, ratio, seconds
 from quantcli.entrypoints.container import (
     Container,
     catboost_params,
@@ -127,32 +128,46 @@ def train(container: Container, until: datetime | None = None) -> EnsembleTraini
         )
     cpcv = settings.models.cpcv
     recipe = ensemble_recipe(container)
+    registry = container.model_registry()
+    discard_debris(registry, feature_store)
     splits = math.comb(cpcv.n_folds, cpcv.n_test_folds)
-    title = (
+    note(
         f"Training {'+'.join(recipe.base_factories)} stack "
-        f"(CPCV {cpcv.n_folds} folds, {cpcv.n_test_folds} tested)"
+        f"(CPCV {cpcv.n_folds} folds, {cpcv.n_test_folds} tested: {count(splits)} splits)"
     )
-    with progress(title, splits + 1) as advance:
-        result = train_ensemble(
-            feature_table,
-            feature_set=FeatureSet(spec.feature_names, spec.definition_hash, spec.metadata()),
-            recipe=recipe,
-            cpcv=CpcvSettings(cpcv.n_folds, cpcv.n_test_folds, cpcv.embargo_fraction),
-            trading=PathTrading(
-                strategy=container.strategy(),
-                cost_bps=settings.models.gates.cost_bps,
-                horizon=settings.models.target.horizon,
-            ),
-            thresholds=gate_thresholds(settings),
-            registry=container.model_registry(),
-            feature_store=feature_store,
-            model_name=MODEL_NAME,
-            until=until,
-            seed=settings.quantcli.seed,
-            on_progress=advance,
-        )
+
+    def split_done(index: int, mean_auc: float) -> None:
+        final = "; fitting the final ensemble on every row" if index + 1 == splits else ""
+        note(f"  split {index + 1}/{splits}: mean out-of-sample AUC {decimal(mean_auc)}{final}")
+
+    result = train_ensemble(
+        feature_table,
+        feature_set=FeatureSet(spec.feature_names, spec.definition_hash, spec.metadata()),
+        recipe=recipe,
+        cpcv=CpcvSettings(cpcv.n_folds, cpcv.n_test_folds, cpcv.embargo_fraction),
+        trading=PathTrading(
+            strategy=container.strategy(),
+            cost_bps=settings.models.gates.cost_bps,
+            horizon=settings.models.target.horizon,
+        ),
+        thresholds=gate_thresholds(settings),
+        registry=registry,
+        feature_store=feature_store,
+        model_name=MODEL_NAME,
+        until=until,
+        seed=settings.quantcli.seed,
+        on_split=split_done,
+    )
     _print_training(result)
     return result
+
+
+def discard_debris(*stores: object) -> None:
+    """Let each store remove what an interrupted run left (temporary folders and files)."""
+    for store in stores:
+        discard = getattr(store, "discard_debris", None)
+        if callable(discard):
+            discard()
 
 
 def validate(container: Container, name: str, version: int | None) -> ModelValidation:
@@ -195,37 +210,24 @@ def trained_until(model: TrainedModel) -> str:
     return str(model.metadata["trained_until"])
 
 
-def gate_table(gates: tuple[GateResult, ...], *, with_detail: bool = True) -> str:
-    rows = [
-        (
-            gate.name,
-            _number(gate.value),
-            gate.comparison,
-            _number(gate.threshold),
-            "pass" if gate.passed else "FAIL",
-            *((gate.detail,) if with_detail else ()),
-        )
-        for gate in gates
-    ]
-    headers = ("gate", "value", "", "threshold", "result")
-    return table((*headers, "detail") if with_detail else headers, rows)
-
-
 def _print_training(result: EnsembleTraining) -> None:
     evaluation = result.evaluation
     summary = evaluation.as_dict()
     version = result.version
     click.echo(
         f"Model {version.name} v{version.version} registered ({version.stage}): "
-        f"{result.model.metadata['data_range']['rows']:,} labelled rows, "
-        f"{len(result.model.feature_names)} features, {result.training_seconds:.1f} s"
+        f"{count(result.model.metadata['data_range']['rows'])} labelled rows, "
+        f"{count(len(result.model.feature_names))} features, {seconds(result.training_seconds)}"
     )
     click.echo(
-        f"  CPCV: {evaluation.n_splits} splits, {evaluation.n_paths} paths; out-of-sample "
-        f"accuracy {summary['mean_accuracy']:.4f}, AUC {summary['mean_auc']:.4f}, "
-        f"path Sharpe {min(evaluation.path_sharpes):.2f} .. {max(evaluation.path_sharpes):.2f}"
+        f"  CPCV: {count(evaluation.n_splits)} splits, {count(evaluation.n_paths)} paths; "
+        f"out-of-sample accuracy {decimal(summary['mean_accuracy'])}, "
+        f"AUC {decimal(summary['mean_auc'])}, path Sharpe {ratio(min(evaluation.path_sharpes))} "
+        f".. {ratio(max(evaluation.path_sharpes))}"
     )
-    pairs = ", ".join(f"{p.first}~{p.second} {p.correlation:.2f}" for p in result.diversity.pairs)
+    pairs = ", ".join(
+        f"{p.first}~{p.second} {ratio(p.correlation)}" for p in result.diversity.pairs
+    )
     click.echo(f"  Base-model correlation (out of fold): {pairs or 'one model'}")
     if result.diversity.warnings:
         click.echo(
@@ -256,12 +258,6 @@ def _parameters(settings: Settings, threads: int) -> dict[str, Any]:
     }
 
 
-def _number(value: float) -> str:
-    if not math.isfinite(value):
-        return str(value)
-    return f"{value:.4f}" if abs(value) < 1000 else f"{value:,.0f}"
-
-
 def tune(
     container: Container, n_trials: int, timeout_seconds: float | None
 ) -> tuple[TuningResult, Path]:
@@ -271,25 +267,24 @@ def tune(
     spec = container.feature_spec()
     feature_store = container.feature_store()
     cpcv = settings.models.cpcv
-    with progress(f"Tuning ({n_trials} trials, CPCV {cpcv.n_folds} folds)", n_trials) as advance:
-        result = tune_ensemble(
-            feature_store.load(FEATURES_TABLE),
-            feature_set=FeatureSet(spec.feature_names, spec.definition_hash, spec.metadata()),
-            make_recipe=lambda params: ensemble_recipe(
-                container, with_parameters(settings, params)
-            ),
-            cpcv=CpcvSettings(cpcv.n_folds, cpcv.n_test_folds, cpcv.embargo_fraction),
-            trading=PathTrading(
-                strategy=container.strategy(),
-                cost_bps=settings.models.gates.cost_bps,
-                horizon=settings.models.target.horizon,
-            ),
-            feature_store=feature_store,
-            n_trials=n_trials,
-            seed=settings.quantcli.seed,
-            timeout_seconds=timeout_seconds,
-            on_trial=lambda done, total, _sharpe: advance(done, total),
-        )
+    discard_debris(feature_store)
+    note(f"Tuning: {count(n_trials)} trial(s), each scored by CPCV over {cpcv.n_folds} folds")
+    result = tune_ensemble(
+        feature_store.load(FEATURES_TABLE),
+        feature_set=FeatureSet(spec.feature_names, spec.definition_hash, spec.metadata()),
+        make_recipe=lambda params: ensemble_recipe(container, with_parameters(settings, params)),
+        cpcv=CpcvSettings(cpcv.n_folds, cpcv.n_test_folds, cpcv.embargo_fraction),
+        trading=PathTrading(
+            strategy=container.strategy(),
+            cost_bps=settings.models.gates.cost_bps,
+            horizon=settings.models.target.horizon,
+        ),
+        feature_store=feature_store,
+        n_trials=n_trials,
+        seed=settings.quantcli.seed,
+        timeout_seconds=timeout_seconds,
+        on_trial=lambda report: note(trial_line(report)),
+    )
     path = settings.quantcli.data_dir / "tuning" / "best_models.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {"models": {m: dict(p) for m, p in result.best_parameters.items()}}
@@ -300,9 +295,24 @@ def tune(
     )
     states = result.trials["state"].value_counts().to_dict()
     click.echo(
-        f"{len(result.trials)} trial(s): {states.get('complete', 0)} complete, "
-        f"{states.get('pruned', 0)} pruned; best mean path Sharpe {result.best_sharpe:.3f}. "
-        f"{result.total_trials} trial(s) on record count toward the deflated Sharpe ratio."
+        f"{count(len(result.trials))} trial(s): {count(states.get('complete', 0))} complete, "
+        f"{count(states.get('pruned', 0))} pruned; "
+        f"best mean path Sharpe {ratio(result.best_sharpe)}. "
+        f"{count(result.total_trials)} trial(s) on record count toward the deflated Sharpe ratio."
     )
     click.echo(f"Best parameters written to {path.resolve()}")
     return result, path
+
+
+def trial_line(report: TrialReport) -> str:
+    """`trial 3/20: Sharpe 0.49, AUC 0.5123 (best Sharpe 0.61)`, or where it was pruned."""
+    best = "" if report.best_sharpe is None else f" (best Sharpe {ratio(report.best_sharpe)})"
+    if report.state == "pruned":
+        return (
+            f"  trial {report.number}/{report.total}: pruned at split {report.pruned_at_split} "
+            f"(mean AUC {decimal(report.auc)}){best}"
+        )
+    return (
+        f"  trial {report.number}/{report.total}: Sharpe {ratio(report.sharpe)}, "
+        f"AUC {decimal(report.auc)}{best}"
+    )

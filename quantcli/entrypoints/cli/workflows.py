@@ -23,7 +23,7 @@ from quantcli.application.ports import MarketDataSource, TrainedModel
 from quantcli.application.train_ensemble import EnsembleTraining
 from quantcli.domain.signals import Signal
 from quantcli.entrypoints.cli import training_workflows
-from quantcli.entrypoints.cli.output import progress, table
+from quantcli.entrypoints.cli.output import count, decimal, percent, progress, table
 from quantcli.entrypoints.cli.trading_workflows import paper, paper_window, show_positions
 from quantcli.entrypoints.container import Container
 
@@ -101,13 +101,16 @@ def signals(container: Container, as_of: datetime | None = None) -> list[Signal]
     longs = sum(1 for s in found if s.direction > 0)
     shorts = sum(1 for s in found if s.direction < 0)
     click.echo(
-        f"Signals as of {moment:%Y-%m-%d}: {longs} long, {shorts} short, "
-        f"{len(found) - longs - shorts} flat"
+        f"Signals as of {moment:%Y-%m-%d}: {count(longs)} long, {count(shorts)} short, "
+        f"{count(len(found) - longs - shorts)} flat"
     )
     click.echo(
         table(
             ("symbol", "P(up)", "target weight"),
-            [(s.symbol, f"{s.probability_up:.4f}", f"{s.target_weight:+.2%}") for s in found],
+            [
+                (s.symbol, decimal(s.probability_up), percent(s.target_weight, signed=True))
+                for s in found
+            ],
         )
     )
     return found

@@ -177,6 +177,12 @@ class FakeFeatureStore:
         except KeyError:
             raise DataError(f"feature table {name!r} does not exist") from None
 
+    def names(self) -> list[str]:
+        return sorted(self.tables)
+
+    def delete(self, name: str) -> bool:
+        return self.tables.pop(name, None) is not None
+
 
 class FakeEstimator:
     """P(up) = sigmoid(scale × the named feature); remembers the rows it was fitted on."""
@@ -591,6 +597,7 @@ class FakeModelRegistry:
         self.models: dict[tuple[str, int], TrainedModel] = {}
         self.records: dict[tuple[str, int], tuple[datetime, Mapping[str, Any]]] = {}
         self.tables: dict[tuple[str, int], pd.DataFrame] = {}
+        self.events: dict[str, list[Mapping[str, Any]]] = {}
 
     def register(
         self,
@@ -625,20 +632,32 @@ class FakeModelRegistry:
     def load(self, name: str, version: int | None = None) -> TrainedModel:
         return self.models[name, self._lineage(name).resolve(version)]
 
-    def promote(self, name: str, version: int) -> ModelVersion:
-        self.lineages[name] = self._lineage(name).promote(version)
+    def promote(self, name: str, version: int, *, forced: bool = False) -> ModelVersion:
+        lineage = self._lineage(name)
+        self.lineages[name] = lineage.promote(version)
+        event = {"event": "promote", "version": version, "previous": lineage.production}
+        self.events.setdefault(name, []).append(
+            {"at": self.now.isoformat(), **event, "forced": forced}
+        )
         return self._version(name, version)
 
     def rollback(self, name: str) -> ModelVersion:
         self.lineages[name], version = self._lineage(name).rollback()
         return self._version(name, version)
 
-    def prune(self, name: str, keep_last: int) -> tuple[int, ...]:
-        self.lineages[name], dropped = self._lineage(name).prune(keep_last)
+    def prune(self, name: str, keep_last: int, *, dry_run: bool = False) -> tuple[int, ...]:
+        pruned, dropped = self._lineage(name).prune(keep_last)
+        if dry_run:
+            return dropped
+        self.lineages[name] = pruned
         for version in dropped:
             del self.models[name, version], self.records[name, version]
             self.tables.pop((name, version), None)
         return dropped
+
+    def history(self, name: str) -> tuple[Mapping[str, Any], ...]:
+        self._lineage(name)
+        return tuple(self.events.get(name, []))
 
     def _lineage(self, name: str) -> ModelLineage:
         try:

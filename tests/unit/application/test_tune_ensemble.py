@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from types import ModuleType
 from typing import Any
 
 import numpy as np
+import optuna
 import pandas as pd
 import pytest
 
@@ -17,7 +19,12 @@ from quantcli.application.train_ensemble import (
     FeatureSet,
     trial_statistics,
 )
-from quantcli.application.tune_ensemble import SearchDimension, nested, tune_ensemble
+from quantcli.application.tune_ensemble import (
+    SearchDimension,
+    TrialReport,
+    nested,
+    tune_ensemble,
+)
 from quantcli.domain.errors import ValidationError
 
 NAMES = ("signal", "noise")
@@ -47,7 +54,7 @@ def feature_table(seed: int = 3) -> pd.DataFrame:
     return frame
 
 
-def tune(fakes: ModuleType, store: Any, n_trials: int) -> Any:
+def tune(fakes: ModuleType, store: Any, n_trials: int, **extra: Any) -> Any:
     seen: list[dict[str, Any]] = []
 
     def make_recipe(parameters: dict[str, dict[str, Any]]) -> EnsembleRecipe:
@@ -70,6 +77,7 @@ def tune(fakes: ModuleType, store: Any, n_trials: int) -> Any:
         n_trials=n_trials,
         search_space=SPACE,
         seed=7,
+        **extra,
     )
     return result, seen
 
@@ -87,6 +95,44 @@ def test_every_trial_is_recorded_and_the_best_is_returned_nested(fakes: ModuleTy
     best_row = complete.loc[complete["sharpe"].idxmax()]
     assert result.best_parameters == {"fake": {"scale": best_row["param.fake.scale"]}}
     assert store.load(TRIALS_TABLE)["trial"].tolist() == list(range(8))
+
+
+def test_every_trial_is_reported_complete_or_pruned_with_the_best_sharpe_so_far(
+    fakes: ModuleType,
+) -> None:
+    reports: list[TrialReport] = []
+    result, _ = tune(fakes, fakes.FakeFeatureStore(), n_trials=8, on_trial=reports.append)
+
+    assert [r.number for r in reports] == list(range(1, 9))
+    assert {r.total for r in reports} == {8}
+    assert [r.state for r in reports] == result.trials["state"].tolist()
+    best = -np.inf
+    for report, row in zip(reports, result.trials.itertuples(), strict=True):
+        assert report.auc == pytest.approx(row.auc)
+        if report.state == "complete":
+            best = max(best, row.sharpe)
+            assert report.sharpe == pytest.approx(row.sharpe)
+            assert report.pruned_at_split is None
+        else:
+            assert report.sharpe is None
+            assert report.pruned_at_split is not None
+            assert report.pruned_at_split >= 1
+        assert report.best_sharpe == (None if best == -np.inf else pytest.approx(best))
+
+
+def test_optuna_logs_nothing_at_info_level(fakes: ModuleType) -> None:
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    optuna_logger = logging.getLogger("optuna")
+    optuna_logger.addHandler(handler)
+    optuna.logging.set_verbosity(optuna.logging.INFO)
+    try:
+        tune(fakes, fakes.FakeFeatureStore(), n_trials=2)
+    finally:
+        optuna_logger.removeHandler(handler)
+
+    assert [r.getMessage() for r in records if r.levelno < logging.WARNING] == []
 
 
 def test_the_history_grows_across_runs_and_deflates_later_models(fakes: ModuleType) -> None:

@@ -95,9 +95,9 @@ def test_sharpe_gates_use_the_per_path_distribution() -> None:
     assert results["worst_path_sharpe"].value == pytest.approx(min(sharpes))
     for name in ("mean_sharpe", "worst_path_sharpe"):
         detail = results[name].detail
-        assert f"min {min(sharpes):.3g}" in detail
-        assert f"median {np.median(sharpes):.3g}" in detail
-        assert f"max {max(sharpes):.3g}" in detail
+        assert f"min {min(sharpes):.2f}" in detail
+        assert f"median {np.median(sharpes):.2f}" in detail
+        assert f"max {max(sharpes):.2f}" in detail
     assert "per-path PSR min" in results["psr"].detail
 
 
@@ -109,7 +109,7 @@ def test_drawdown_gate_judges_the_median_path_and_reports_the_worst() -> None:
     assert result.value == pytest.approx(-0.2)
     assert result.threshold == -0.25
     assert result.passed
-    assert "min -0.3" in result.detail
+    assert "min -30.00% / median -20.00% / max -10.00%" in result.detail
 
 
 def test_thresholds_move_the_verdicts() -> None:

@@ -186,8 +186,8 @@ def test_promote_rollback_and_prune_are_logged_in_the_history(
     ]
 
     assert events[3:] == [
-        {"event": "promote", "version": 1, "previous": None},
-        {"event": "promote", "version": 2, "previous": 1},
+        {"event": "promote", "version": 1, "previous": None, "forced": False},
+        {"event": "promote", "version": 2, "previous": 1, "forced": False},
         {"event": "rollback", "version": 1, "previous": 2},
         {"event": "prune", "versions": [2], "keep_last": 1},
     ]
@@ -212,6 +212,31 @@ def test_prune_deletes_old_versions_but_never_production_nor_the_rollback_target
         "v0006",
     ]
     assert registry.rollback(NAME).version == 1
+
+
+def test_a_forced_promotion_is_recorded_as_forced(registry: FileModelRegistry) -> None:
+    register_many(registry, 2)
+    registry.promote(NAME, 1)
+    registry.promote(NAME, 2, forced=True)
+
+    promotions = [e for e in registry.history(NAME) if e["event"] == "promote"]
+
+    assert [(e["version"], e["forced"]) for e in promotions] == [(1, False), (2, True)]
+    assert registry.get(NAME).version == 2
+
+
+def test_a_dry_run_prune_names_the_versions_and_deletes_nothing(
+    registry: FileModelRegistry, tmp_path: Path
+) -> None:
+    register_many(registry, 4)
+    registry.promote(NAME, 1)
+    before = sorted(p.name for p in (tmp_path / NAME).iterdir())
+
+    assert registry.prune(NAME, keep_last=1, dry_run=True) == (2, 3)
+
+    assert [v.version for v in registry.list(NAME)] == [1, 2, 3, 4]
+    assert sorted(p.name for p in (tmp_path / NAME).iterdir()) == before
+    assert [e["event"] for e in registry.history(NAME)][-1] == "promote"
 
 
 def test_version_numbers_continue_after_a_prune(registry: FileModelRegistry) -> None:
@@ -249,6 +274,64 @@ def test_prune_sweeps_the_debris_of_crashed_writes(
         "v0001",
         "v0002",
     ]
+
+
+def test_a_staging_folder_left_by_a_killed_register_is_removed_at_the_next_start(
+    tmp_path: Path,
+) -> None:
+    register_many(FileModelRegistry(tmp_path), 1)
+    folder = tmp_path / NAME
+    (folder / ".v0002.0a1b2c.tmp" / "model").mkdir(parents=True)  # as a SIGKILL leaves it
+    (folder / ".v0002.0a1b2c.tmp" / "model" / "model.txt").write_text("half")
+
+    FileModelRegistry(tmp_path).discard_debris()
+
+    assert sorted(p.name for p in folder.iterdir()) == [".lock", "registry.json", "v0001"]
+
+
+def test_any_write_removes_the_staging_folders_of_killed_writes(
+    registry: FileModelRegistry, tmp_path: Path
+) -> None:
+    register_many(registry, 1)
+    (tmp_path / NAME / ".v0002.0a1b2c.tmp").mkdir()
+
+    registry.register(NAME, MODELS[2], {})
+
+    assert sorted(p.name for p in (tmp_path / NAME).iterdir()) == [
+        ".lock",
+        "registry.json",
+        "v0001",
+        "v0002",
+    ]
+
+
+def test_an_interrupt_while_writing_a_version_leaves_no_staging_folder(
+    registry: FileModelRegistry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register_many(registry, 1)
+    real_write = model_files.write_durably
+
+    def interrupted(path: Path, text: str) -> None:
+        if path.name == "metadata.json":
+            raise KeyboardInterrupt  # Ctrl-C in the middle of the version's files
+        real_write(path, text)
+
+    monkeypatch.setattr(model_files, "write_durably", interrupted)
+
+    with pytest.raises(KeyboardInterrupt):
+        registry.register(NAME, MODELS[2], {})
+
+    assert sorted(p.name for p in (tmp_path / NAME).iterdir()) == [
+        ".lock",
+        "registry.json",
+        "v0001",
+    ]
+
+
+def test_discard_debris_on_an_empty_root_does_nothing(tmp_path: Path) -> None:
+    FileModelRegistry(tmp_path / "missing").discard_debris()
+
+    assert not (tmp_path / "missing").exists()
 
 
 # --- bad input --------------------------------------------------------------------------------

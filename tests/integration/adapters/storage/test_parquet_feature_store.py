@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -162,3 +163,52 @@ def test_an_unwritable_directory_raises_storage_error_naming_it(tmp_path: Path) 
     with pytest.raises(StorageError) as error:
         store.save("t", _features())
     assert str(blocker / "features") in str(error.value)
+
+
+def test_delete_removes_the_table_and_says_whether_there_was_one(
+    feature_store: ParquetFeatureStore, tmp_path: Path
+) -> None:
+    feature_store.save("a", _features())
+    feature_store.save("b", _features())
+
+    assert feature_store.delete("a") is True
+    assert feature_store.delete("a") is False
+
+    assert feature_store.names() == ["b"]
+    assert sorted(os.listdir(tmp_path / "features")) == ["b.parquet"]
+
+
+def test_temporary_files_of_dead_writers_are_discarded_and_live_ones_kept(
+    feature_store: ParquetFeatureStore, tmp_path: Path
+) -> None:
+    feature_store.save("t", _features())
+    folder = tmp_path / "features"
+    child = subprocess.Popen(["true"])
+    child.wait()  # a process id that no longer runs: its writer was killed mid-save
+    dead = folder / f".t.{child.pid}.k3j2h1.parquet.tmp"
+    live = folder / f".t.{os.getpid()}.a9b8c7.parquet.tmp"
+    dead.write_bytes(b"half")
+    live.write_bytes(b"being written")
+
+    assert feature_store.discard_debris() == (dead.name,)
+
+    assert sorted(os.listdir(folder)) == [live.name, "t.parquet"]
+
+
+def test_a_save_names_its_temporary_file_after_its_process(
+    feature_store: ParquetFeatureStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+    real_replace = os.replace
+
+    def spy(source: str | Path, target: str | Path) -> None:
+        seen.append(Path(source).name)
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", spy)
+
+    feature_store.save("t", _features())
+
+    assert len(seen) == 1
+    assert seen[0].startswith(f".t.{os.getpid()}.")
+    assert seen[0].endswith(".parquet.tmp")
