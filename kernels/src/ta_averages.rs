@@ -53,35 +53,152 @@ pub fn check_period(
 }
 
 /// Weighted moving average (weights 1..=period, newest heaviest), TA-Lib's running sums.
+///
+/// TA-Lib (the C library 0.8 in the `talib` wheels we test against) recomputes its running sums
+/// from scratch every `8 · period` outputs, which bounds their drift; `wma_run` keeps that
+/// schedule and TA-Lib's order of operations, so each clean run gives TA-Lib's bits on that run.
 pub fn wma(values: &[f64], period: usize, out: &mut [f64]) -> Result<(), KernelError> {
     check_lengths(&[("values", values)], &[out])?;
     check_period("period", period, 1, values.len())?;
-    // One pass; the running sums (TA-Lib's order) restart after each NaN, `seen` counting the
-    // values of the current clean run.
-    let divider = (period * (period + 1) / 2) as f64;
-    let p = period as f64;
-    let (mut weighted, mut plain, mut trailing) = (0.0, 0.0, 0.0);
-    let mut seen = 0usize;
-    for t in 0..values.len() {
-        let v = values[t];
-        if v.is_nan() {
-            (weighted, plain, trailing, seen) = (0.0, 0.0, 0.0, 0);
-            out[t] = f64::NAN;
-        } else if seen + 1 < period {
-            plain += v;
-            seen += 1;
-            weighted += v * seen as f64;
-            out[t] = f64::NAN;
-        } else {
-            plain += v;
-            plain -= trailing;
-            weighted += v * p;
-            trailing = values[t + 1 - period];
-            out[t] = weighted / divider;
-            weighted -= plain;
+    if period == 1 {
+        // Weights {1} over a divider of 1: each value itself, NaN included (TA-Lib copies too).
+        out.copy_from_slice(values);
+        return Ok(());
+    }
+    let mut at = 0;
+    while at < values.len() {
+        let start = at + first_non_nan(&values[at..]);
+        out[at..start].fill(f64::NAN);
+        if start == values.len() {
+            break;
         }
+        at = start + wma_run(&values[start..], period, &mut out[start..]);
     }
     Ok(())
+}
+
+/// Outputs between two restarts of TA-Lib's running sums, in periods.
+const RESTART_PERIODS: usize = 8;
+/// Segments computed side by side: independent chains of additions that the CPU overlaps.
+const LANES: usize = 4;
+/// Values per lane between divisions: the raw sums wait in L1 for one vector pass.
+const STEPS: usize = 256;
+
+/// WMA over the clean run at the start of `x` (`x[0]` is not NaN): writes `out[..end]` and
+/// returns `end`, the index of the first NaN in `x` (or its length). `out[end..]` may hold
+/// scratch values, for the caller to overwrite.
+///
+/// Output `j` (at `out[j + period − 1]`, over `x[j..j + period]`) belongs to a segment between
+/// two of TA-Lib's restarts: segments start at `j = 0` and at every `j ≡ −1 (mod 8 · period)`.
+/// Each segment starts from sums over its first window, so segments are independent: `LANES`
+/// neighbouring ones run side by side. A NaN input shows as a NaN output of its group, assumed
+/// clean until then (a NaN propagates through the sums); only then are the inputs searched.
+fn wma_run(x: &[f64], period: usize, out: &mut [f64]) -> usize {
+    if x.len() < period {
+        let end = first_nan(x).unwrap_or(x.len());
+        out[..end].fill(f64::NAN);
+        return end;
+    }
+    out[..period - 1].fill(f64::NAN);
+    let y = &mut out[period - 1..];
+    let outputs = y.len();
+    let segment = RESTART_PERIODS * period;
+    let mut raw = [[0.0f64; STEPS]; LANES];
+    let mut next = 0;
+    while next < outputs {
+        let left = outputs - next;
+        let (stride, lanes) = match next {
+            0 => (segment - 1, 1),
+            _ if left >= LANES * segment => (segment, LANES),
+            _ => (segment, 1),
+        };
+        let count = left.min(stride);
+        let done = next + (lanes - 1) * stride + count;
+        let saw_nan = if lanes == LANES {
+            segments::<LANES>(x, period, next, stride, count, y, &mut raw)
+        } else {
+            segments::<1>(x, period, next, stride, count, y, &mut raw)
+        };
+        // A NaN output without a NaN input comes from infinities, as it does in TA-Lib.
+        if saw_nan {
+            if let Some(at) = first_nan(&x[next..done + period - 1]) {
+                return next + at;
+            }
+        }
+        next = done;
+    }
+    x.len()
+}
+
+fn first_nan(x: &[f64]) -> Option<usize> {
+    x.iter().position(|v| v.is_nan())
+}
+
+/// `L` segments of TA-Lib's WMA side by side, starting at outputs `first + l · stride`, `count`
+/// outputs each (`count <= stride`), into `y` (`y[j]` is output `j`). Says whether any output
+/// is NaN.
+#[inline(always)]
+fn segments<const L: usize>(
+    x: &[f64],
+    period: usize,
+    first: usize,
+    stride: usize,
+    count: usize,
+    y: &mut [f64],
+    raw: &mut [[f64; STEPS]; LANES],
+) -> bool {
+    let divider = period as f64 * (period + 1) as f64 * 0.5;
+    let weight = period as f64;
+    let starts: [usize; L] = std::array::from_fn(|l| first + l * stride);
+    let mut lanes = y[first..].chunks_mut(stride);
+    let mut outs: [&mut [f64]; L] =
+        std::array::from_fn(|_| &mut lanes.next().expect("L lanes")[..count]);
+    // The first output of each segment, from the sums over its window (TA-Lib's order).
+    let mut sub = [0.0f64; L];
+    let mut sum = [0.0f64; L];
+    for i in 0..period {
+        for l in 0..L {
+            let v = x[starts[l] + i];
+            sub[l] += v;
+            sum[l] += v * (i + 1) as f64;
+        }
+    }
+    let mut trailing = [0.0f64; L];
+    let mut nan = false;
+    for l in 0..L {
+        outs[l][0] = sum[l] / divider;
+        nan |= sum[l].is_nan();
+        sum[l] -= sub[l];
+        trailing[l] = x[starts[l]];
+    }
+    // Then TA-Lib's recurrence, a block of raw sums at a time gathered in `raw` (in L1) and
+    // divided on their way out: one vector pass, and sequential stores into `y`.
+    let mut step = 1;
+    while step < count {
+        let block = STEPS.min(count - step);
+        let news: [&[f64]; L] =
+            std::array::from_fn(|l| &x[starts[l] + step + period - 1..][..block]);
+        let olds: [&[f64]; L] = std::array::from_fn(|l| &x[starts[l] + step..][..block]);
+        for i in 0..block {
+            for l in 0..L {
+                let v = news[l][i];
+                sub[l] += v;
+                sub[l] -= trailing[l];
+                sum[l] += v * weight;
+                trailing[l] = olds[l][i];
+                raw[l][i] = sum[l];
+                sum[l] -= sub[l];
+            }
+        }
+        for (out, sums) in outs.iter_mut().zip(raw.iter()) {
+            for (slot, &value) in out[step..][..block].iter_mut().zip(&sums[..block]) {
+                *slot = value / divider;
+                nan |= value.is_nan();
+            }
+        }
+        step += block;
+    }
+    nan
 }
 
 /// Double EMA: 2·EMA − EMA(EMA); first value at `2·(period − 1)`.
