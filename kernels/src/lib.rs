@@ -27,6 +27,7 @@ pub mod ta_averages;
 pub mod ta_oscillators;
 pub mod ta_volatility;
 pub mod ta_volume;
+pub mod wma;
 
 mod python;
 

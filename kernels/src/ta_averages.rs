@@ -1,7 +1,7 @@
-//! TA-Lib's weighted and layered moving averages: WMA, DEMA, TEMA and MACD.
+//! TA-Lib's layered moving averages: DEMA, TEMA and MACD (WMA is in `wma`), and the length and
+//! period checks the TA indicators share.
 //!
-//! WMA restarts after every NaN gap (an output is NaN when its window holds a NaN); the EMA-based
-//! ones never forget a NaN, like `ema`. Leading NaNs are skipped as TA-Lib does.
+//! The EMA-based averages never forget a NaN, like `ema`. Leading NaNs are skipped as TA-Lib does.
 use crate::error::KernelError;
 use crate::gaps::lead;
 use crate::series::first_non_nan;
@@ -48,38 +48,6 @@ pub fn check_period(
             value: period,
             len,
         });
-    }
-    Ok(())
-}
-
-/// Weighted moving average (weights 1..=period, newest heaviest), TA-Lib's running sums.
-pub fn wma(values: &[f64], period: usize, out: &mut [f64]) -> Result<(), KernelError> {
-    check_lengths(&[("values", values)], &[out])?;
-    check_period("period", period, 1, values.len())?;
-    // One pass; the running sums (TA-Lib's order) restart after each NaN, `seen` counting the
-    // values of the current clean run.
-    let divider = (period * (period + 1) / 2) as f64;
-    let p = period as f64;
-    let (mut weighted, mut plain, mut trailing) = (0.0, 0.0, 0.0);
-    let mut seen = 0usize;
-    for t in 0..values.len() {
-        let v = values[t];
-        if v.is_nan() {
-            (weighted, plain, trailing, seen) = (0.0, 0.0, 0.0, 0);
-            out[t] = f64::NAN;
-        } else if seen + 1 < period {
-            plain += v;
-            seen += 1;
-            weighted += v * seen as f64;
-            out[t] = f64::NAN;
-        } else {
-            plain += v;
-            plain -= trailing;
-            weighted += v * p;
-            trailing = values[t + 1 - period];
-            out[t] = weighted / divider;
-            weighted -= plain;
-        }
     }
     Ok(())
 }

@@ -65,7 +65,12 @@ def _hlc(
 
 
 def wma(values: npt.ArrayLike, period: int = 30, *, out: FloatArray | None = None) -> FloatArray:
-    """TA-Lib WMA (weights 1..period, newest heaviest); first value at period-1."""
+    """TA-Lib WMA (weights 1..period, newest heaviest); first value at period-1.
+
+    TA-Lib's bits, running sums included: they restart from scratch every 8·period outputs, which
+    keeps long series free of drift. A NaN makes every output whose window holds it NaN, and the
+    series restarts after it.
+    """
     series = _one("values", values)
     period = inputs.length("period", period, len(series))
     with inputs.kernel_errors():

@@ -11,7 +11,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 indicators! {
     /// TA-Lib WMA.
-    fn wma / wma_panel(values; period: usize) -> out = crate::ta_averages::wma;
+    fn wma / wma_panel(values; period: usize) -> out = crate::wma::wma;
     /// TA-Lib DEMA.
     fn dema / dema_panel(values; period: usize) -> out = crate::ta_averages::dema;
     /// TA-Lib TEMA.
