@@ -34,6 +34,7 @@ from quantcli.application.live_signals import LiveSignalSource
 from quantcli.application.ports import BarReplay, Broker
 from quantcli.application.reconcile_positions import reconcile_positions, restore_account
 from quantcli.application.run_trading_session import SessionSummary, TradingSession
+from quantcli.application.stored_symbols import describe_symbols
 from quantcli.domain.errors import BrokerError, DataError, ExecutionError
 from quantcli.entrypoints.cli import training_workflows
 from quantcli.entrypoints.cli.session_setup import (
@@ -125,7 +126,8 @@ def trading_universe(
     unknown = sorted(wanted - set(stored))
     if unknown:
         raise DataError(
-            f"no stored history for {', '.join(unknown)}: live features start from stored bars"
+            f"no stored history for {', '.join(unknown)} (stored: {describe_symbols(stored)}): "
+            "live features start from stored bars"
         )
     return sorted(wanted)
 

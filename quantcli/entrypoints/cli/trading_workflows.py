@@ -18,6 +18,7 @@ from quantcli.application.reconcile_positions import (
     restore_account,
 )
 from quantcli.application.run_trading_session import SessionSummary
+from quantcli.application.stored_symbols import stored_symbols
 from quantcli.domain.errors import DataError
 from quantcli.domain.positions import Portfolio
 from quantcli.domain.trading_types import to_decimal
@@ -34,9 +35,8 @@ from quantcli.entrypoints.trading_providers import backtest_only_costs
 
 
 def paper_window(container: Container, days: int, symbols: Sequence[str] | None) -> pd.DataFrame:
-    bars = container.bar_store().read_bars(symbols)
-    if bars.empty:
-        raise DataError("bar store is empty: generate or import data first")
+    bar_store = container.bar_store()
+    bars = bar_store.read_bars(stored_symbols(bar_store, symbols))
     timestamps = sorted(bars["timestamp"].unique())
     if len(timestamps) < days:
         raise DataError(f"only {len(timestamps)} bars stored, fewer than the {days} to paper-trade")
