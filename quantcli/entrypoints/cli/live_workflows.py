@@ -39,6 +39,7 @@ from quantcli.domain.errors import BrokerError, DataError, ExecutionError
 from quantcli.entrypoints.cli import training_workflows
 from quantcli.entrypoints.cli.session_setup import (
     check_positions,
+    check_session_config,
     report_recovery,
     report_session,
     start_session,
@@ -167,6 +168,7 @@ def _trade_on_quotes(
     schedule = _schedule(container)
     if isinstance(schedule, SessionCloseSchedule):
         require_current_history(schedule, signals.history, started)
+    check_session_config(container)  # a bad value stops here, before the ledger is written
     ledger = container.ledger()
     cash = ledger.opening_cash(account)
     # The cash the account was opened with, not today's: the ledger's fills replay onto it.

@@ -184,8 +184,8 @@ def _once(name: str, value: str, given: dict[str, str]) -> None:
     """A parameter's grid is given once: a second one would silently replace the first."""
     if name in given:
         raise click.BadParameter(
-            f"{name} is given twice ({given[name]!r} and {value!r}); give one grid per parameter, "
-            f"e.g. {name}=5,6",
+            f"{name} is given twice ({given[name]!r} and {value!r}): give all its values in "
+            f"one {name}=...",
             param_hint="--sweep",
         )
     given[name] = value

@@ -26,6 +26,7 @@ from quantcli.entrypoints.cli import training_workflows
 from quantcli.entrypoints.cli.output import progress, table
 from quantcli.entrypoints.cli.session_setup import (
     check_positions,
+    check_session_config,
     report_recovery,
     report_session,
     start_session,
@@ -68,11 +69,12 @@ def paper(
         click.echo(f"Warning: {name} is backtest-only; paper fills do not model it.", err=True)
     feature_table = container.feature_store().load(FEATURES_TABLE)
     window_features = feature_table[feature_table["timestamp"] >= start]
+    signals = PrecomputedSignalSource.from_model(window_features, model, container.strategy())
+    check_session_config(container)  # a bad value stops here, before the ledger is written
     broker = container.broker(account=account)
     ledger = container.ledger()
     opening_cash = ledger.open_account(account, settings.backtest.initial_cash, start)
     restored = restore_account(ledger, account, opening_cash)
-    signals = PrecomputedSignalSource.from_model(window_features, model, container.strategy())
     session = start_session(container, account, broker, signals, restored)
     recovery = session.recover(restored.last_bar, resubmit=settings.trading.resubmit_unacknowledged)
     report_recovery(account, restored.last_bar, recovery)
