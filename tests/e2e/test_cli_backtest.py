@@ -96,7 +96,7 @@ def test_a_strategy_returning_garbage_is_refused(market: RunCli, tmp_path: Path)
     )
 
     assert result.returncode == 1
-    assert "strategy returned int, not a DataFrame of weights" in result.stderr
+    assert "strategy broken_rules:nothing returned int, not a DataFrame of weights" in result.stderr
 
 
 def test_sweep_prints_the_best_pairs_and_saves_every_row(market: RunCli, tmp_path: Path) -> None:
