@@ -14,6 +14,7 @@ from quantcli.application.features.cross_sectional import rank_across_symbols
 from quantcli.application.features.definition import SymbolBars
 from quantcli.application.features.targets import compute_labels
 from quantcli.application.ports import BarStore, FeatureStore
+from quantcli.application.stored_symbols import stored_symbols
 from quantcli.domain.errors import DataError
 
 FEATURES_TABLE = "features"
@@ -155,12 +156,9 @@ def build_features(
     cross-sectional features over all rows are kept; ranks are taken across every symbol that
     has a value at a timestamp, warm-up rows of other features included.
     """
-    stored = bar_store.symbols()
-    if not stored:
-        raise DataError("bar store is empty: generate or import data first")
-    unknown = sorted(set(symbols or ()) - set(stored))
-    if unknown:
-        raise DataError(f"no stored bars for {', '.join(unknown)}")
+    stored = stored_symbols(bar_store)
+    if symbols:
+        symbols = stored_symbols(bar_store, symbols)
     scope = feature_build_scope(stored, symbols, spec, feature_store)
     ranked = list(spec.cross_sectional_names)
     tables, rank_inputs = [], []

@@ -16,6 +16,7 @@ import pandas as pd
 from quantcli import kernels
 from quantcli.application.annualization import infer_annualization
 from quantcli.application.ports import BarStore
+from quantcli.application.stored_symbols import stored_symbols
 from quantcli.domain.errors import DataError, ValidationError
 
 SWEEP_COLUMNS = ("symbol", "fast", "slow", "final_equity", "total_return", "sharpe", "trades")
@@ -47,9 +48,7 @@ def sweep_sma_crossover(
 ) -> pd.DataFrame:
     """One row per symbol and window pair, best Sharpe first."""
     fast, slow = window_pairs(fast_windows, slow_windows)
-    chosen = list(symbols) if symbols is not None else bar_store.symbols()
-    if not chosen:
-        raise DataError("bar store is empty: generate or import data first")
+    chosen = stored_symbols(bar_store, symbols)
     frames = []
     for symbol in chosen:
         bars = bar_store.read_bars([symbol])

@@ -23,6 +23,7 @@ from quantcli.application.annualization import (
 )
 from quantcli.application.order_sizing import SizingPolicy
 from quantcli.application.performance import (
+    FloatArray,
     PerformanceSummary,
     drawdown_series,
     exposure,
@@ -44,6 +45,7 @@ from quantcli.application.report_analytics import (
 from quantcli.application.report_monte_carlo import returns_monte_carlo, trades_monte_carlo
 from quantcli.application.report_tearsheet import TearsheetInputs, build_tearsheet
 from quantcli.application.rule_strategies import WeightsStrategy
+from quantcli.application.stored_symbols import stored_symbols
 from quantcli.application.strategy import ThresholdStrategy
 from quantcli.application.weight_sizing import sized_weights
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
@@ -469,6 +471,19 @@ def run_backtest(
     )
 
 
+@attrs.frozen
+class LeverageLimit:
+    """The most gross exposure (the sum of |weight| over symbols) one bar's target weights may
+    ask for, as a multiple of equity; `source` names where the limit comes from in messages."""
+
+    gross: float
+    source: str = "the leverage limit"
+
+    def __attrs_post_init__(self) -> None:
+        if not (np.isfinite(self.gross) and self.gross > 0):
+            raise ValidationError(f"{self.source}: gross leverage {self.gross} is not positive")
+
+
 def run_strategy_backtest(
     bar_store: BarStore,
     strategy: WeightsStrategy,
@@ -480,12 +495,22 @@ def run_strategy_backtest(
     symbols: Sequence[str] | None = None,
     costs: kernels.CostModel | None = None,
     margin: kernels.MarginRules | None = None,
+    leverage_limit: LeverageLimit | None = None,
+    name: str | None = None,
 ) -> BacktestResult:
-    """Backtest a rule or user strategy (bars → target weights) over the stored bars."""
-    bars = bar_store.read_bars(symbols)
-    if bars.empty:
-        raise DataError("bar store is empty: generate or import data first")
-    weights = check_weights(strategy(bars), set(bars["symbol"].unique()))
+    """Backtest a rule or user strategy (bars → target weights) over the stored bars.
+
+    The weights are checked before anything is simulated (`check_weights`; `name` names the
+    strategy in its messages): a bar asking for more gross exposure than `leverage_limit` is
+    refused, not scaled down, so the result is always the strategy's own.
+    """
+    bars = bar_store.read_bars(stored_symbols(bar_store, symbols))
+    weights = check_weights(
+        strategy(bars),
+        set(bars["symbol"].unique()),
+        source=_strategy_source(name),
+        leverage_limit=leverage_limit,
+    )
     return backtest_weights(
         bars,
         weights,
@@ -498,30 +523,63 @@ def run_strategy_backtest(
     )
 
 
-def check_weights(weights: object, symbols: set[str]) -> pd.DataFrame:
+def _strategy_source(name: str | None) -> str:
+    return "strategy" if name is None else f"strategy {name}"
+
+
+def check_weights(
+    weights: object,
+    symbols: set[str],
+    *,
+    source: str = "strategy",
+    leverage_limit: LeverageLimit | None = None,
+) -> pd.DataFrame:
     """A strategy's output must be a frame of finite-or-NaN weights over known symbols,
-    indexed by distinct UTC bar timestamps with one column per symbol."""
+    indexed by distinct UTC bar timestamps with one column per symbol, and, with
+    `leverage_limit`, no bar's gross exposure (NaN, "hold", counted as 0) above it.
+    Messages start with `source` (e.g. "strategy mystrats:weights")."""
     if not isinstance(weights, pd.DataFrame):
-        raise DataError(f"strategy returned {type(weights).__name__}, not a DataFrame of weights")
+        raise DataError(
+            f"{source} returned {type(weights).__name__}, not a DataFrame of weights "
+            "(timestamps x symbols)"
+        )
     unknown = sorted(str(column) for column in weights.columns if column not in symbols)
     if unknown:
-        raise DataError(f"strategy weights name unknown symbol(s) {', '.join(unknown)}")
+        raise DataError(f"{source} weights name unknown symbol(s) {', '.join(unknown)}")
     repeated = weights.columns[weights.columns.duplicated()]
     if len(repeated):
-        raise DataError(f"strategy weights name {repeated[0]} in more than one column")
+        raise DataError(f"{source} weights name {repeated[0]} in more than one column")
     if not isinstance(weights.index, pd.DatetimeIndex):
-        raise DataError("strategy weights must be indexed by bar timestamp")
+        raise DataError(f"{source} weights must be indexed by bar timestamp")
     if weights.index.tz is None:
-        raise DataError("strategy weights are indexed by naive timestamps; use UTC timestamps")
+        raise DataError(f"{source} weights are indexed by naive timestamps; use UTC timestamps")
     repeated_times = weights.index[weights.index.duplicated()]
     if len(repeated_times):
-        raise DataError(f"strategy weights repeat the timestamp {repeated_times[0].isoformat()}")
+        raise DataError(f"{source} weights repeat the timestamp {repeated_times[0].isoformat()}")
     for column in weights.columns:
         if not pd.api.types.is_numeric_dtype(weights[column]):
             raise DataError(
-                f"strategy weights for {column} are not numbers ({weights[column].dtype})"
+                f"{source} weights for {column} are not numbers ({weights[column].dtype})"
             )
     values = weights.to_numpy(dtype=np.float64, na_value=np.nan)
-    if np.isinf(values).any():
-        raise DataError("strategy weights contain an infinite value")
+    infinite = np.argwhere(np.isinf(values))
+    if len(infinite):
+        row, column = infinite[0]
+        raise DataError(
+            f"{source} weights for {weights.columns[column]} at "
+            f"{weights.index[row].isoformat()} are {values[row, column]}, not a finite number"
+        )
+    if leverage_limit is not None and values.size:
+        _check_leverage(weights.index, np.nansum(np.abs(values), axis=1), leverage_limit, source)
     return weights
+
+
+def _check_leverage(index: pd.Index, gross: FloatArray, limit: LeverageLimit, source: str) -> None:
+    above = np.flatnonzero(gross > limit.gross * (1.0 + 1e-9))  # rounding in summed weights
+    if len(above):
+        first = above[0]
+        raise ValidationError(
+            f"{source} weights at {index[first].isoformat()} ask for gross exposure "
+            f"{gross[first]:.2f}x equity, above {limit.source} {limit.gross:.2f}x "
+            f"({len(above):,} bar(s) above it): scale the weights down or raise the limit"
+        )

@@ -19,7 +19,8 @@ import pandas as pd
 from quantcli import kernels
 from quantcli.application.ports import BarStore
 from quantcli.application.rule_strategies import WeightsStrategy
-from quantcli.application.run_backtest import backtest_weights, check_weights
+from quantcli.application.run_backtest import LeverageLimit, backtest_weights, check_weights
+from quantcli.application.stored_symbols import stored_symbols
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
 from quantcli.domain.errors import DataError, ValidationError
 
@@ -70,17 +71,18 @@ def sweep_strategy(
     costs: kernels.CostModel | None = None,
     margin: kernels.MarginRules | None = None,
     workers: int | None = None,
+    leverage_limit: LeverageLimit | None = None,
+    name: str | None = None,
 ) -> pd.DataFrame:
     """One row per grid point (its parameters, then METRIC_COLUMNS), best Sharpe first.
 
     A point whose parameters the strategy rejects (building or running it raises
     ValidationError, e.g. fast >= slow) is left out and counted in ``frame.attrs["skipped"]``;
-    any other failure stops the sweep with an error naming the point.
+    any other failure stops the sweep with an error naming the point, weights above
+    `leverage_limit` included (see `run_backtest.check_weights`; `name` names the strategy).
     """
     points = grid_points(grid)
-    bars = bar_store.read_bars(symbols)
-    if bars.empty:
-        raise DataError("bar store is empty: generate or import data first")
+    bars = bar_store.read_bars(stored_symbols(bar_store, symbols))
     known = set(bars["symbol"].unique())
 
     def run(point: Parameters) -> dict[str, object] | None:
@@ -89,7 +91,12 @@ def sweep_strategy(
         except ValidationError:
             return None
         try:
-            weights = check_weights(proposed, known)
+            weights = check_weights(
+                proposed,
+                known,
+                source="strategy" if name is None else f"strategy {name}",
+                leverage_limit=leverage_limit,
+            )
             result = backtest_weights(
                 bars,
                 weights,

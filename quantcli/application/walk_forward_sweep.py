@@ -36,6 +36,7 @@ from quantcli.application.parameter_sweep import sweep_sma_crossover, window_pai
 from quantcli.application.performance import FloatArray
 from quantcli.application.ports import BarStore
 from quantcli.application.ports.research import WalkForwardReport, WalkForwardRun
+from quantcli.application.stored_symbols import stored_symbols
 from quantcli.application.walk_forward import (
     BarRange,
     WalkForwardResult,
@@ -187,9 +188,7 @@ def walk_forward_sma_crossover(
         )
     if not (math.isfinite(initial_cash) and initial_cash > 0):
         raise ValidationError(f"initial_cash {initial_cash} is not a positive number")
-    chosen = list(symbols) if symbols is not None else bar_store.symbols()
-    if not chosen:
-        raise DataError("bar store is empty: generate or import data first")
+    chosen = stored_symbols(bar_store, symbols)
     runs = []
     for symbol in chosen:
         bars = bar_store.read_bars([symbol])

@@ -19,6 +19,10 @@ class ValidationError(QuantCLIError):
     """An input to a computation breaks its contract (lengths, periods, ranges)."""
 
 
+class StrategyError(QuantCLIError):
+    """A user's strategy raised while deciding its target weights."""
+
+
 class ModelError(QuantCLIError):
     """A model cannot be trained, loaded or used for prediction."""
 

@@ -82,7 +82,8 @@ def test_a_python_entry_point_strategy_is_backtested(market: RunCli, tmp_path: P
         "    return close * 0 + 0.5 / close.shape[1]\n"
     )
 
-    result = market("backtest", "--strategy", "my_rules:half_in", env={"PYTHONPATH": str(tmp_path)})
+    # The working folder is searched first: no PYTHONPATH needed.
+    result = market("backtest", "--strategy", "my_rules:half_in")
 
     assert result.returncode == 0, result.stderr
     assert "Backtest of strategy my_rules:half_in" in result.stdout
@@ -91,12 +92,10 @@ def test_a_python_entry_point_strategy_is_backtested(market: RunCli, tmp_path: P
 def test_a_strategy_returning_garbage_is_refused(market: RunCli, tmp_path: Path) -> None:
     (tmp_path / "broken_rules.py").write_text("def nothing(bars):\n    return 42\n")
 
-    result = market(
-        "backtest", "--strategy", "broken_rules:nothing", env={"PYTHONPATH": str(tmp_path)}
-    )
+    result = market("backtest", "--strategy", "broken_rules:nothing")
 
     assert result.returncode == 1
-    assert "strategy returned int, not a DataFrame of weights" in result.stderr
+    assert "strategy broken_rules:nothing returned int, not a DataFrame of weights" in result.stderr
 
 
 def test_sweep_prints_the_best_pairs_and_saves_every_row(market: RunCli, tmp_path: Path) -> None:
@@ -132,7 +131,6 @@ def test_an_entry_point_sweeps_its_own_parameters(market: RunCli, tmp_path: Path
         "backtest",
         *("--strategy", "levered_rules:levered"),
         *("--sweep", "weight=0,0.5,1.0", "--sweep", "lag=1:9:4"),
-        env={"PYTHONPATH": str(tmp_path)},
     )
 
     assert result.returncode == 0, result.stderr

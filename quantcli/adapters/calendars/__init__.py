@@ -1,5 +1,5 @@
 """Calendar adapters: exchange sessions from `exchange_calendars`."""
 
-from quantcli.adapters.calendars.exchange_calendar import ExchangeTradingCalendar
+from quantcli.adapters.calendars.exchange_calendar import ExchangeTradingCalendar, calendar_names
 
-__all__ = ["ExchangeTradingCalendar"]
+__all__ = ["ExchangeTradingCalendar", "calendar_names"]

@@ -19,6 +19,11 @@ from quantcli.domain.errors import ConfigError, DataError
 _EARLIEST = "1990-01-01"
 
 
+def calendar_names() -> frozenset[str]:
+    """Every calendar code and alias exchange_calendars knows (XNYS, NYSE, 24/7, ...)."""
+    return frozenset(exchange_calendars.get_calendar_names(include_aliases=True))
+
+
 class ExchangeTradingCalendar:
     """Sessions of one exchange (an ISO MIC such as XNYS), from 1990 to two years ahead."""
 

@@ -42,18 +42,28 @@ from quantcli.domain import ValidationError
 
 SECTORS: tuple[str, ...] = ("technology", "financials", "healthcare", "energy", "consumer")
 TRADING_DAYS_PER_YEAR = 252
+# Bounds a person can mean: 100 years of 252 bars for 500 symbols is 12.6 million bars already,
+# and every timestamp must stay before pandas' last one (2262-04-11).
+MAX_SYMBOLS = 500
+MAX_YEARS = 100.0
 # Parameters cannot change after construction, so the generated bars stay theirs.
 _FROZEN = attrs.setters.frozen
 
 
 def _check_n_symbols(_instance: object, _attribute: object, n_symbols: int) -> None:
-    if isinstance(n_symbols, bool) or not isinstance(n_symbols, Integral) or n_symbols < 1:
-        raise ValidationError(f"n_symbols must be an integer >= 1, got {n_symbols!r}")
+    if (
+        isinstance(n_symbols, bool)
+        or not isinstance(n_symbols, Integral)
+        or not 1 <= n_symbols <= MAX_SYMBOLS
+    ):
+        raise ValidationError(
+            f"n_symbols must be an integer from 1 to {MAX_SYMBOLS}, got {n_symbols!r}"
+        )
 
 
 def _check_years(_instance: object, _attribute: object, years: float) -> None:
-    if not isinstance(years, Real) or not math.isfinite(years) or years <= 0:
-        raise ValidationError(f"years must be a finite number > 0, got {years!r}")
+    if not isinstance(years, Real) or not math.isfinite(years) or not 0 < years <= MAX_YEARS:
+        raise ValidationError(f"years must be a number > 0 and <= {MAX_YEARS:g}, got {years!r}")
 
 
 def _check_seed(_instance: object, _attribute: object, seed: int) -> None:
@@ -86,6 +96,19 @@ class SyntheticMarket:
     )
     _bars: pd.DataFrame | None = attrs.field(default=None, init=False, repr=False, eq=False)
     _regimes: pd.Series | None = attrs.field(default=None, init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        last = np.busday_offset(np.datetime64(self.start, "D"), self._n_days - 1, roll="forward")
+        latest = pd.Timestamp.max.floor("D").to_datetime64().astype("datetime64[D]")
+        if last > latest:
+            raise ValidationError(
+                f"{self.years:g} years of bars from {self.start} end on {last}, after the last "
+                f"date a timestamp can hold ({latest}): start earlier or ask for fewer years"
+            )
+
+    @property
+    def _n_days(self) -> int:
+        return max(1, round(self.years * TRADING_DAYS_PER_YEAR))
 
     @property
     def name(self) -> str:
@@ -126,7 +149,7 @@ class SyntheticMarket:
         return self._bars
 
     def _simulate(self) -> tuple[pd.DataFrame, pd.Series]:
-        n_days = max(1, round(self.years * TRADING_DAYS_PER_YEAR))
+        n_days = self._n_days
         timestamps = pd.bdate_range(self.start, periods=n_days, tz="UTC").as_unit("ns")
         rng = np.random.Generator(np.random.PCG64(self.seed))
         traits = draw_traits(rng, self.n_symbols, min(len(SECTORS), self.n_symbols))

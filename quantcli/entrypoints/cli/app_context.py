@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import attrs
+import click
 
 from quantcli.entrypoints.container import Container, build_container
 from quantcli.entrypoints.settings import Settings, load_settings
@@ -20,10 +21,14 @@ class AppContext:
     @property
     def container(self) -> Container:
         if self._container is None:
-            self._container = build_container(load_settings(self.config_path))
+            self._container = build_container(load_settings(self.config_path, warn=_warn))
         return self._container
 
     @property
     def settings(self) -> Settings:
         settings: Settings = self.container.settings()
         return settings
+
+
+def _warn(message: str) -> None:
+    click.echo(f"Warning: configuration: {message}", err=True)

@@ -23,6 +23,7 @@ from quantcli.application.report_tearsheet import read_benchmark_closes
 from quantcli.application.rule_strategies import WeightsStrategy
 from quantcli.application.run_backtest import (
     BacktestResult,
+    LeverageLimit,
     run_backtest,
     run_strategy_backtest,
 )
@@ -33,7 +34,7 @@ from quantcli.application.weight_sizing import sizing_description
 from quantcli.entrypoints.cli.output import money, percent, ratio, table
 from quantcli.entrypoints.cli.training_workflows import MODEL_NAME
 from quantcli.entrypoints.container import Container
-from quantcli.entrypoints.settings.schema import CostModelSettings, MarginSettings
+from quantcli.entrypoints.settings.schema import CostModelSettings, MarginSettings, Settings
 
 
 def backtest_model(
@@ -79,7 +80,12 @@ def backtest_strategy(
 ) -> tuple[BacktestResult, Path]:
     """Backtest a strategy that maps bars to target weights (built-in rule or entry point)."""
     result = run_strategy_backtest(
-        container.bar_store(), strategy, symbols=symbols, **_costs(container)
+        container.bar_store(),
+        strategy,
+        symbols=symbols,
+        leverage_limit=leverage_limit(container.settings()),
+        name=name,
+        **_costs(container),
     )
     configuration = {
         "strategy": name,
@@ -148,7 +154,13 @@ def sweep_entry_point(
         return functools.partial(function, **parameters)
 
     results = sweep_strategy(
-        container.bar_store(), make_strategy, grid, symbols=symbols, **_costs(container)
+        container.bar_store(),
+        make_strategy,
+        grid,
+        symbols=symbols,
+        leverage_limit=leverage_limit(container.settings()),
+        name=name,
+        **_costs(container),
     )
     path = container.settings().quantcli.data_dir / "reports" / "sweep_strategy.csv"
     _write_csv(results, path)
@@ -255,6 +267,23 @@ def walk_forward_sweep(
     )
     click.echo(f"Report written to {written.resolve()}")
     return result, written
+
+
+def leverage_limit(settings: Settings) -> LeverageLimit:
+    """The gross exposure a strategy's weights may ask for: the backtest's margin limit (the
+    tighter of margin.max_leverage and 1 / margin.initial_margin) when one is set, else the
+    gross limit paper and live sessions hold orders to (risk.limits.max_gross_exposure)."""
+    margin = settings.backtest.margin
+    limits = []
+    if margin.max_leverage is not None:
+        limits.append(LeverageLimit(margin.max_leverage, "backtest.margin.max_leverage"))
+    if margin.initial_margin > 0:
+        limits.append(
+            LeverageLimit(1.0 / margin.initial_margin, "1 / backtest.margin.initial_margin")
+        )
+    if limits:
+        return min(limits, key=lambda limit: limit.gross)
+    return LeverageLimit(settings.risk.limits.max_gross_exposure, "risk.limits.max_gross_exposure")
 
 
 def _sweep_rules(container: Container) -> kernels.SignalRules:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from quantcli.adapters.data.synthetic_market import MAX_SYMBOLS, MAX_YEARS
 from quantcli.entrypoints.cli import workflows
 from quantcli.entrypoints.cli.app_context import AppContext
 
@@ -16,8 +17,17 @@ def data() -> None:
 
 
 @data.command()
-@click.option("--symbols", "n_symbols", type=click.IntRange(min=1), help="Number of symbols.")
-@click.option("--years", type=click.FloatRange(min=0, min_open=True), help="Years of daily bars.")
+@click.option(
+    "--symbols",
+    "n_symbols",
+    type=click.IntRange(1, MAX_SYMBOLS),
+    help=f"Number of symbols (1 to {MAX_SYMBOLS}).",
+)
+@click.option(
+    "--years",
+    type=click.FloatRange(0, MAX_YEARS, min_open=True),
+    help=f"Years of daily bars (at most {MAX_YEARS:g}).",
+)
 @click.option("--seed", type=int, help="Random seed (default: quantcli.seed).")
 @click.option(
     "--signal-strength",

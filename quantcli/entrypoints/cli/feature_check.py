@@ -8,6 +8,7 @@ import click
 import pandas as pd
 
 from quantcli.application.leakage_check import DEFAULT_CUTS, LeakageReport, check_leakage
+from quantcli.application.stored_symbols import stored_symbols
 from quantcli.domain.errors import DataError, ValidationError
 from quantcli.entrypoints.cli.app_context import AppContext
 from quantcli.entrypoints.cli.output import progress, table
@@ -66,10 +67,7 @@ def sample_bars(
         source = container.synthetic_source(n_symbols=DEFAULT_SYMBOLS, years=years)
         bars = source.fetch_bars()
         return bars.groupby("symbol", group_keys=False).tail(bars_per_symbol)
-    unknown = sorted(set(symbols) - set(stored))
-    if unknown:
-        raise DataError(f"no stored bars for {', '.join(unknown)}")
-    chosen = list(symbols) or stored[:DEFAULT_SYMBOLS]
+    chosen = stored_symbols(bar_store, symbols) if symbols else stored[:DEFAULT_SYMBOLS]
     return pd.concat(
         [bar_store.read_bars([symbol]).tail(bars_per_symbol) for symbol in chosen],
         ignore_index=True,

@@ -34,10 +34,12 @@ from quantcli.application.live_signals import LiveSignalSource
 from quantcli.application.ports import BarReplay, Broker
 from quantcli.application.reconcile_positions import reconcile_positions, restore_account
 from quantcli.application.run_trading_session import SessionSummary, TradingSession
+from quantcli.application.stored_symbols import describe_symbols
 from quantcli.domain.errors import BrokerError, DataError, ExecutionError
 from quantcli.entrypoints.cli import training_workflows
 from quantcli.entrypoints.cli.session_setup import (
     check_positions,
+    check_session_config,
     report_recovery,
     report_session,
     start_session,
@@ -125,7 +127,8 @@ def trading_universe(
     unknown = sorted(wanted - set(stored))
     if unknown:
         raise DataError(
-            f"no stored history for {', '.join(unknown)}: live features start from stored bars"
+            f"no stored history for {', '.join(unknown)} (stored: {describe_symbols(stored)}): "
+            "live features start from stored bars"
         )
     return sorted(wanted)
 
@@ -165,6 +168,7 @@ def _trade_on_quotes(
     schedule = _schedule(container)
     if isinstance(schedule, SessionCloseSchedule):
         require_current_history(schedule, signals.history, started)
+    check_session_config(container)  # a bad value stops here, before the ledger is written
     ledger = container.ledger()
     cash = ledger.opening_cash(account)
     # The cash the account was opened with, not today's: the ledger's fills replay onto it.

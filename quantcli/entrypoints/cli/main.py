@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -28,20 +30,30 @@ from quantcli.entrypoints.cli.trading_commands import orders, paper, pnl, positi
 
 EXIT_ERROR = 1
 EXIT_CONFIG_ERROR = 2
+# Set to 1 to print the traceback behind an error's one-line message (e.g. a user strategy's).
+DEBUG_ENV_VAR = "QUANTCLI_DEBUG"
 
 
 class QuantCLIGroup(click.Group):
-    """Turns QuantCLI's own errors into one-line messages and a non-zero exit code."""
+    """Turns QuantCLI's own errors into one-line messages and a non-zero exit code
+    (with QUANTCLI_DEBUG=1, after the traceback)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ConfigError as error:
+            _traceback(error)
             click.echo(f"Error: configuration: {error}", err=True)
             ctx.exit(EXIT_CONFIG_ERROR)
         except QuantCLIError as error:
+            _traceback(error)
             click.echo(f"Error: {error}", err=True)
             ctx.exit(EXIT_ERROR)
+
+
+def _traceback(error: QuantCLIError) -> None:
+    if os.environ.get(DEBUG_ENV_VAR, "") not in ("", "0"):
+        traceback.print_exception(error)
 
 
 @click.group(cls=QuantCLIGroup)

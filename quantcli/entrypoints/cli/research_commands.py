@@ -19,6 +19,8 @@ from quantcli.entrypoints.cli.dates import UTC_DATE
 from quantcli.entrypoints.cli.strategy_options import (
     MODEL,
     SMA_CROSS,
+    EntryPointStrategy,
+    check_call,
     load_entry_point,
     parse_grid,
     parse_parameter_grid,
@@ -159,9 +161,11 @@ def backtest(
             param_hint="--walk-forward",
         )
     if sweep_values and strategy not in (SMA_CROSS, MODEL) and walk_forward is None:
-        factory = load_entry_point(strategy)
+        function = load_entry_point(strategy)
+        grid = parse_parameter_grid(sweep_values)
+        check_call(strategy, function, tuple(grid))
         backtest_workflows.sweep_entry_point(
-            app.container, factory, strategy, parse_parameter_grid(sweep_values), chosen
+            app.container, EntryPointStrategy(strategy, function), strategy, grid, chosen
         )
         return
     if sweep_values:
@@ -219,8 +223,9 @@ def _rule_strategy(app: AppContext, strategy: str) -> WeightsStrategy:
             allow_short=rule.allow_short,
             weight_per_symbol=app.settings.risk.sizing.max_weight_per_symbol,
         )
-    user_strategy: WeightsStrategy = load_entry_point(strategy)
-    return user_strategy
+    function = load_entry_point(strategy)
+    check_call(strategy, function)
+    return EntryPointStrategy(strategy, function)
 
 
 @click.command()

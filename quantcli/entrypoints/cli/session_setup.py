@@ -24,6 +24,18 @@ from quantcli.entrypoints.container import Container
 from quantcli.entrypoints.trading_providers import build_risk_engine
 
 
+def check_session_config(container: Container) -> None:
+    """Build what a session takes from config (calendar, risk engine, sizing, order template,
+    kill switch policy) without starting one: called before the ledger is written, so a bad
+    value stops the command with nothing recorded."""
+    container.trading_calendar()
+    container.risk_limits()
+    build_risk_engine(container.settings())
+    container.sizing_policy()
+    container.order_template()
+    container.kill_switch_policy()
+
+
 def start_session(
     container: Container,
     account: str,

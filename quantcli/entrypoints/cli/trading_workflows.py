@@ -18,6 +18,7 @@ from quantcli.application.reconcile_positions import (
     restore_account,
 )
 from quantcli.application.run_trading_session import SessionSummary
+from quantcli.application.stored_symbols import stored_symbols
 from quantcli.domain.errors import DataError
 from quantcli.domain.positions import Portfolio
 from quantcli.domain.trading_types import to_decimal
@@ -25,6 +26,7 @@ from quantcli.entrypoints.cli import training_workflows
 from quantcli.entrypoints.cli.output import count, money, progress, table
 from quantcli.entrypoints.cli.session_setup import (
     check_positions,
+    check_session_config,
     report_recovery,
     report_session,
     start_session,
@@ -34,9 +36,8 @@ from quantcli.entrypoints.trading_providers import backtest_only_costs
 
 
 def paper_window(container: Container, days: int, symbols: Sequence[str] | None) -> pd.DataFrame:
-    bars = container.bar_store().read_bars(symbols)
-    if bars.empty:
-        raise DataError("bar store is empty: generate or import data first")
+    bar_store = container.bar_store()
+    bars = bar_store.read_bars(stored_symbols(bar_store, symbols))
     timestamps = sorted(bars["timestamp"].unique())
     if len(timestamps) < days:
         raise DataError(f"only {len(timestamps)} bars stored, fewer than the {days} to paper-trade")
@@ -69,10 +70,11 @@ def paper(
     ledger = container.ledger()
     feature_table = features_to_trade(container, window, ledger.portfolio_as_of(account))
     window_features = feature_table[feature_table["timestamp"] >= start]
+    signals = PrecomputedSignalSource.from_model(window_features, model, container.strategy())
+    check_session_config(container)  # a bad value stops here, before the ledger is written
     broker = container.broker(account=account)
     opening_cash = ledger.open_account(account, settings.backtest.initial_cash, start)
     restored = restore_account(ledger, account, opening_cash)
-    signals = PrecomputedSignalSource.from_model(window_features, model, container.strategy())
     session = start_session(container, account, broker, signals, restored)
     recovery = session.recover(restored.last_bar, resubmit=settings.trading.resubmit_unacknowledged)
     report_recovery(account, restored.last_bar, recovery)

@@ -1,14 +1,18 @@
 """Load settings: default YAML, optional overrides, ${ENV} substitution, cattrs structuring.
 
 Every failure is a ConfigError naming the file and dotted key it came from, e.g.
-``config/risk.yaml: limits.max_positon_weight: unknown key``.
+``config/risk.yaml: limits.max_positon_weight: unknown key``. A file that holds nothing (empty,
+only comments, or `null`) is not an error, since it overrides nothing, but it is most likely a
+mistake (an unsaved editor, the wrong file), so it is a warning: ``override.yaml is empty;
+using the defaults``.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+import warnings
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +35,16 @@ CONFIG_ENV_VAR = "QUANTCLI_CONFIG"
 DEFAULT_CONFIG_DIR = Path(quantcli.__file__).resolve().parent.parent / "config"
 
 KeyPath = tuple[str | int, ...]
+Warn = Callable[[str], None]
+
+
+class ConfigWarning(UserWarning):
+    """A configuration that loads but probably does not say what its author meant."""
+
+
+def _python_warning(message: str) -> None:
+    warnings.warn(message, ConfigWarning, stacklevel=4)
+
 
 # ${VAR} or ${VAR:-default}; like the shell, the default also replaces an empty value.
 _SUBSTITUTION = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
@@ -65,16 +79,24 @@ def _timestamp_as_text(loader: _YamlLoader, node: yaml.Node) -> str:
 _YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
-def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Defaults from config/, overridden by `path` (else $QUANTCLI_CONFIG): a directory or file."""
+def load_settings(
+    path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    warn: Warn | None = None,
+) -> Settings:
+    """Defaults from config/, overridden by `path` (else $QUANTCLI_CONFIG): a directory or file.
+
+    `warn` receives each warning (an empty file); by default they are Python ConfigWarnings.
+    """
     environ = os.environ if environ is None else environ
+    warn = _python_warning if warn is None else warn
     if path is None and environ.get(CONFIG_ENV_VAR):
         path = Path(environ[CONFIG_ENV_VAR])
         if not path.exists():
             raise ConfigError(f"{CONFIG_ENV_VAR}={path}: no such file or directory")
-    documents = _default_documents()
+    documents = _default_documents(warn)
     if path is not None:
-        documents += _override_documents(Path(path))
+        documents += _override_documents(Path(path), warn)
 
     merged: dict[str, Any] = {}
     provenance: dict[KeyPath, _Source] = {}
@@ -93,13 +115,13 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
 # --- reading files ----------------------------------------------------------------------------
 
 
-def _default_documents() -> list[tuple[_Source, dict[str, Any]]]:
+def _default_documents(warn: Warn) -> list[tuple[_Source, dict[str, Any]]]:
     if not DEFAULT_CONFIG_DIR.is_dir():
         raise ConfigError(f"{DEFAULT_CONFIG_DIR}: default config directory is missing")
-    return _section_documents(DEFAULT_CONFIG_DIR, required=True)
+    return _section_documents(DEFAULT_CONFIG_DIR, warn, required=True)
 
 
-def _override_documents(path: Path) -> list[tuple[_Source, dict[str, Any]]]:
+def _override_documents(path: Path, warn: Warn) -> list[tuple[_Source, dict[str, Any]]]:
     if path.is_dir():
         known = {f"{section}.yaml" for section in SECTIONS}
         strays = sorted(
@@ -110,14 +132,16 @@ def _override_documents(path: Path) -> list[tuple[_Source, dict[str, Any]]]:
                 f"{_display(path / strays[0])}: unknown config file "
                 f"(expected any of {', '.join(sorted(known))})"
             )
-        return _section_documents(path, required=False)
+        return _section_documents(path, warn, required=False)
     if path.is_file():
         source = _Source(_display(path), sectioned=True)
-        return [(source, _read_mapping(path, source))]
+        return [(source, _read_mapping(path, source, warn))]
     raise ConfigError(f"{path}: override config path does not exist")
 
 
-def _section_documents(directory: Path, *, required: bool) -> list[tuple[_Source, dict[str, Any]]]:
+def _section_documents(
+    directory: Path, warn: Warn, *, required: bool
+) -> list[tuple[_Source, dict[str, Any]]]:
     documents = []
     for section in SECTIONS:
         file = directory / f"{section}.yaml"
@@ -126,11 +150,11 @@ def _section_documents(directory: Path, *, required: bool) -> list[tuple[_Source
                 raise ConfigError(f"{_display(file)}: default config file is missing")
             continue
         source = _Source(_display(file), sectioned=False)
-        documents.append((source, {section: _read_mapping(file, source)}))
+        documents.append((source, {section: _read_mapping(file, source, warn)}))
     return documents
 
 
-def _read_mapping(file: Path, source: _Source) -> dict[str, Any]:
+def _read_mapping(file: Path, source: _Source, warn: Warn) -> dict[str, Any]:
     try:
         data = yaml.load(file.read_text(encoding="utf-8"), Loader=_YamlLoader)
     except yaml.MarkedYAMLError as exc:
@@ -139,7 +163,8 @@ def _read_mapping(file: Path, source: _Source) -> dict[str, Any]:
         raise ConfigError(f"{source.name}: {where}invalid YAML: {exc.problem}") from exc
     except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{source.name}: cannot read: {exc}") from exc
-    if data is None:  # an empty or all-comment file overrides nothing
+    if data is None:  # empty, all comments or `null`: it overrides nothing
+        warn(f"{source.name} is empty; using the defaults")
         return {}
     if not isinstance(data, dict):
         raise ConfigError(

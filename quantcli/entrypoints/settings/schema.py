@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from quantcli.adapters.data.synthetic_market import MAX_SYMBOLS, MAX_YEARS
 from quantcli.application.features import (
     BollingerParameters,
     FeatureParameterError,
@@ -117,6 +118,16 @@ def _known_timezone(_instance: Any, attribute: attrs.Attribute[Any], value: str)
         raise InvalidSettingError(attribute.name, problem) from None
 
 
+def _known_calendar(_instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    """An exchange_calendars name or alias (XNYS, XLON, NYSE, 24/7, ...), checked when the
+    settings load so that no session starts, and nothing is written, on a misspelt calendar."""
+    from quantcli.adapters.calendars import calendar_names  # exchange_calendars loads slowly
+
+    if value not in calendar_names():
+        problem = f"unknown calendar {show(value)} (e.g. XNYS, XLON, XTKS, 24/7)"
+        raise InvalidSettingError(attribute.name, problem)
+
+
 # --- quantcli.yaml ----------------------------------------------------------------------------
 
 
@@ -141,8 +152,14 @@ class QuantcliSettings:
 class SyntheticSourceSettings:
     """The seeded synthetic market generator."""
 
-    n_symbols: int = attrs.field(default=20, validator=positive)
-    years: float = attrs.field(default=8.0, validator=[finite, positive])
+    n_symbols: int = attrs.field(
+        default=20,
+        validator=_check(lambda v: 1 <= v <= MAX_SYMBOLS, f"is not from 1 to {MAX_SYMBOLS}"),
+    )
+    years: float = attrs.field(
+        default=8.0,
+        validator=[finite, _check(lambda v: 0 < v <= MAX_YEARS, f"is not in (0, {MAX_YEARS:g}]")],
+    )
     start: date = date(2016, 1, 4)
     signal_strength: float = attrs.field(default=0.5, validator=[finite, non_negative])
 
@@ -903,7 +920,7 @@ class TradingSettings:
     """Paper and live sessions: the broker, the exchange calendar, the kill switch, orders."""
 
     broker: str = attrs.field(default="simulated", validator=_one_of(BROKERS))
-    calendar: str = attrs.field(default="XNYS", validator=not_empty)
+    calendar: str = attrs.field(default="XNYS", validator=_known_calendar)
     # Resend orders saved before a crash that the broker never received (decided at or after
     # the last finished bar); false cancels them instead.
     resubmit_unacknowledged: bool = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from decimal import Decimal
 from types import ModuleType
 
@@ -13,12 +14,13 @@ from quantcli import kernels
 from quantcli.application.rule_strategies import SmaCrossStrategy
 from quantcli.application.run_backtest import (
     BacktestResult,
+    LeverageLimit,
     backtest_weights,
     check_weights,
     run_strategy_backtest,
 )
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
-from quantcli.domain.errors import DataError
+from quantcli.domain.errors import DataError, ValidationError
 
 nan = np.nan
 COMMISSION = CommissionSchedule(per_share=Decimal("0.01"), minimum=Decimal("1.00"), bps=Decimal(2))
@@ -221,6 +223,15 @@ def test_sma_cross_strategy_runs_end_to_end_with_a_late_listed_symbol(fakes: Mod
     assert (result.positions["AAA"] != 0).any()
 
 
+def test_a_symbol_without_bars_is_named_with_what_is_stored(fakes: ModuleType) -> None:
+    # It used to say "bar store is empty" although the store held AAA, BBB and CCC.
+    strategy = RecordingStrategy(target_weights(fakes))
+
+    with pytest.raises(DataError, match=r"^no bars for NOPE \(stored: AAA, BBB, CCC\)$"):
+        run(fakes.FakeBarStore(bar_frame(fakes)), strategy, symbols=["NOPE"])
+    assert strategy.seen == []
+
+
 def test_an_empty_store_is_a_data_error_before_the_strategy_runs(fakes: ModuleType) -> None:
     strategy = RecordingStrategy(target_weights(fakes))
 
@@ -257,11 +268,59 @@ def test_unknown_symbols_are_a_data_error_listing_them_sorted(fakes: ModuleType)
 
 
 @pytest.mark.parametrize("value", [np.inf, -np.inf])
-def test_an_infinite_weight_is_a_data_error(fakes: ModuleType, value: float) -> None:
-    weights = pd.DataFrame({"AAA": [0.1, value, nan]}, index=fakes.utc_days(3))
+def test_an_infinite_weight_is_a_data_error_naming_symbol_and_time(
+    fakes: ModuleType, value: float
+) -> None:
+    weights = pd.DataFrame({"AAA": [0.1, 0.2, nan], "BBB": [0.1, value, nan]}, fakes.utc_days(3))
 
-    with pytest.raises(DataError, match="strategy weights contain an infinite value"):
-        check_weights(weights, {"AAA"})
+    with pytest.raises(DataError) as raised:
+        check_weights(weights, {"AAA", "BBB"}, source="strategy my:w")
+
+    assert str(raised.value) == (
+        f"strategy my:w weights for BBB at {fakes.utc_days(3)[1].isoformat()} are {value}, "
+        "not a finite number"
+    )
+
+
+def test_weights_within_the_leverage_limit_pass_and_nan_counts_as_zero(
+    fakes: ModuleType,
+) -> None:
+    weights = pd.DataFrame({"AAA": [0.75, -0.75, nan], "BBB": [-0.75, nan, 1.5]}, fakes.utc_days(3))
+
+    assert check_weights(weights, {"AAA", "BBB"}, leverage_limit=LeverageLimit(1.5)) is weights
+
+
+def test_weights_above_the_leverage_limit_are_refused_naming_the_first_bar() -> None:
+    days = pd.date_range("2024-01-01", periods=4, freq="D", tz="UTC")
+    weights = pd.DataFrame({"AAA": [0.5, 50.0, 50.0, 0.5], "BBB": [0.5, -1.0, 0.0, 0.5]}, days)
+    limit = LeverageLimit(1.5, "risk.limits.max_gross_exposure")
+
+    with pytest.raises(ValidationError) as raised:
+        check_weights(weights, {"AAA", "BBB"}, source="strategy my:big", leverage_limit=limit)
+
+    assert str(raised.value) == (
+        "strategy my:big weights at 2024-01-02T00:00:00+00:00 ask for gross exposure 51.00x "
+        "equity, above risk.limits.max_gross_exposure 1.50x (2 bar(s) above it): scale the "
+        "weights down or raise the limit"
+    )
+
+
+def test_weights_of_50_per_symbol_are_refused_before_any_overflow(fakes: ModuleType) -> None:
+    # They used to run: a numpy overflow warning, then "equity[386] is inf, not a finite number".
+    store = fakes.FakeBarStore(bar_frame(fakes))
+    days = fakes.utc_days(COUNT)
+    strategy = RecordingStrategy(pd.DataFrame(50.0, index=days, columns=["AAA", "BBB", "CCC"]))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValidationError, match=r"gross exposure 150\.00x equity, above "):
+            run(store, strategy, leverage_limit=LeverageLimit(1.5))
+
+
+@pytest.mark.parametrize("gross", [0.0, -1.0, nan, np.inf])
+def test_a_leverage_limit_must_be_positive_and_finite(gross: float) -> None:
+    with pytest.raises(ValidationError, match="is not positive"):
+        LeverageLimit(gross)
 
 
 @pytest.mark.parametrize(

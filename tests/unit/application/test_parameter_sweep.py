@@ -218,7 +218,7 @@ def test_an_empty_bar_store_is_a_data_error_saying_so(fakes: ModuleType) -> None
 def test_an_unknown_symbol_is_a_data_error_naming_it(fakes: ModuleType) -> None:
     store = store_of(fakes, {"AAA": random_walk(1)})
 
-    with pytest.raises(DataError, match="no stored bars for NOPE"):
+    with pytest.raises(DataError, match=r"^no bars for NOPE \(stored: AAA\)$"):
         sweep(store, symbols=["AAA", "NOPE"])
 
 

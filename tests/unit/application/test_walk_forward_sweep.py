@@ -202,7 +202,7 @@ def test_a_symbol_too_short_for_one_window_is_named_with_the_lengths(fakes: Modu
         ({"fast_windows": [50], "slow_windows": [10]}, ValidationError, "no window pair"),
         ({"initial_cash": 0.0}, ValidationError, "initial_cash 0.0"),
         ({"test_length": 0}, ValidationError, "test_length 0"),
-        ({"symbols": ["ZZZ"]}, DataError, "no stored bars for ZZZ"),
+        ({"symbols": ["ZZZ"]}, DataError, r"no bars for ZZZ \(stored: "),
     ],
 )
 def test_bad_inputs_are_refused_with_a_message(

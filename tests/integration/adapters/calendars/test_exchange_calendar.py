@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from quantcli.adapters.calendars import ExchangeTradingCalendar
+from quantcli.adapters.calendars import ExchangeTradingCalendar, calendar_names
 from quantcli.domain.errors import ConfigError, DataError
 
 
@@ -78,3 +78,11 @@ def test_a_session_opens_at_the_exchange_open_in_utc(xnys: ExchangeTradingCalend
     assert xnys.session_open(date(2026, 7, 6)) == datetime(2026, 7, 6, 13, 30, tzinfo=UTC)
     with pytest.raises(DataError, match="has no open"):
         xnys.session_open(date(2026, 11, 26))
+
+
+def test_calendar_names_hold_codes_and_aliases_the_settings_accept() -> None:
+    names = calendar_names()
+
+    assert {"XNYS", "XLON", "XTKS", "NYSE", "24/7"} <= names
+    assert "NOPE" not in names
+    assert "xnys" not in names  # exchange_calendars is case-sensitive

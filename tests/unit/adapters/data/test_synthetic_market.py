@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quantcli.adapters.data import SyntheticMarket
+from quantcli.adapters.data.synthetic_market import MAX_YEARS
 from quantcli.adapters.data.synthetic_model import MOMENTUM, REVERSAL
 from quantcli.application.ports import BAR_COLUMNS, check_bar_frame
 from quantcli.domain import DataError, ValidationError
@@ -258,3 +259,35 @@ def test_invalid_constructor_argument_is_a_validation_error_naming_it(
 ) -> None:
     with pytest.raises(ValidationError, match=f"^{named} must be"):
         SyntheticMarket(**arguments)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"years": 500}, "years must be a number > 0 and <= 100, got 500"),
+        ({"n_symbols": 501}, "n_symbols must be an integer from 1 to 500, got 501"),
+        ({"n_symbols": 0}, "n_symbols must be an integer from 1 to 500, got 0"),
+        (
+            {"years": 100, "start": date(2200, 1, 1)},
+            "100 years of bars from 2200-01-01 end on 2296-08-04, after the last date a "
+            "timestamp can hold (2262-04-11): start earlier or ask for fewer years",
+        ),
+    ],
+)
+def test_a_market_beyond_the_bounds_is_refused_before_generating(
+    arguments: dict[str, object], message: str
+) -> None:
+    # 500 years used to end in pandas' OutOfBoundsDatetime at fetch time.
+    with pytest.raises(ValidationError) as raised:
+        SyntheticMarket(**arguments)  # type: ignore[arg-type]
+
+    assert str(raised.value) == message
+
+
+def test_the_longest_market_ends_within_pandas_range() -> None:
+    market = SyntheticMarket(n_symbols=1, years=MAX_YEARS)
+
+    bars = market.fetch_bars()
+
+    assert len(bars) == round(MAX_YEARS * 252)
+    assert bars["timestamp"].iloc[-1] < pd.Timestamp("2262-04-11", tz="UTC")

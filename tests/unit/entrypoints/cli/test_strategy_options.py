@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 import pytest
 
-from quantcli.entrypoints.cli.strategy_options import load_entry_point, parse_grid
+from quantcli.domain.errors import StrategyError, ValidationError
+from quantcli.entrypoints.cli.strategy_options import (
+    EntryPointStrategy,
+    check_call,
+    load_entry_point,
+    parse_grid,
+    parse_parameter_grid,
+)
 
 NAMES = ("fast", "slow")
 USER_MODULES = ("userstrats", "userstrats.rules", "flat_strategy", "needs_missing_dependency")
@@ -35,8 +42,18 @@ def test_grids_parse_inclusive_ranges_and_comma_lists(
     assert parse_grid(values, NAMES) == grid
 
 
-def test_a_name_given_twice_keeps_the_last_values() -> None:
-    assert parse_grid(("fast=5", "slow=20", "fast=7,9"), NAMES) == {"fast": [7, 9], "slow": [20]}
+@pytest.mark.parametrize("parse", [lambda v: parse_grid(v, NAMES), parse_parameter_grid])
+def test_a_name_given_twice_is_a_bad_parameter_quoting_both(
+    parse: Callable[[tuple[str, ...]], object],
+) -> None:
+    # It used to keep the last grid silently: fast=5 was never swept.
+    with pytest.raises(click.BadParameter) as raised:
+        parse(("fast=5", "slow=20", "fast=7,9"))
+
+    assert raised.value.message == (
+        "fast is given twice ('fast=5' and 'fast=7,9'): give all its values in one fast=..."
+    )
+    assert raised.value.param_hint == "--sweep"
 
 
 @pytest.mark.parametrize("value", ["medium=5:10", "Fast=5", "fast:5", "=5"])
@@ -182,3 +199,76 @@ def test_a_missing_or_non_callable_attribute_is_a_bad_parameter_naming_it(
 
     assert raised.value.message == message
     assert raised.value.param_hint == "--strategy"
+
+
+def test_an_entry_point_in_the_working_folder_loads_without_it_on_sys_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The `quantcli` console script, unlike `python -m`, does not put the working folder on
+    # sys.path: a strategy beside the data failed with "No module named".
+    (tmp_path / "beside_data.py").write_text("def weights(bars):\n    return 'beside'\n")
+    monkeypatch.chdir(tmp_path)
+    here = {"", str(tmp_path), str(tmp_path.resolve())}
+    monkeypatch.setattr(sys, "path", [entry for entry in sys.path if entry not in here])
+    try:
+        assert load_entry_point("beside_data:weights")(None) == "beside"
+    finally:
+        sys.modules.pop("beside_data", None)
+
+
+# --- check_call and EntryPointStrategy --------------------------------------------------------
+
+
+def _weights(bars: object, fast: int = 5) -> object:
+    return bars
+
+
+def test_a_callable_taking_no_bars_is_not_a_strategy() -> None:
+    import os
+
+    with pytest.raises(click.BadParameter) as raised:
+        check_call("os:getcwd", os.getcwd)
+
+    assert raised.value.message.startswith("os:getcwd is not a strategy: getcwd(bars) fails:")
+    assert raised.value.param_hint == "--strategy"
+
+
+def test_a_swept_name_the_function_does_not_take_is_a_bad_sweep() -> None:
+    check_call("m:_weights", _weights, ("fast",))
+
+    with pytest.raises(click.BadParameter) as raised:
+        check_call("m:_weights", _weights, ("fsat",))
+
+    assert raised.value.message == (
+        "m:_weights cannot be called as _weights(bars, fsat=...): "
+        "got an unexpected keyword argument 'fsat'"
+    )
+    assert raised.value.param_hint == "--sweep"
+
+
+def _boom(bars: object, **parameters: object) -> object:
+    raise ValueError("no weights today")
+
+
+def test_a_strategy_that_raises_becomes_one_error_naming_it_and_the_line() -> None:
+    with pytest.raises(StrategyError) as raised:
+        EntryPointStrategy("mystrats.s:boom", _boom)(None)
+
+    line = _boom.__code__.co_firstlineno + 1
+    message = str(raised.value)
+    assert message.startswith("strategy mystrats.s:boom raised ValueError: no weights today (at ")
+    assert message.endswith(f"tests/unit/entrypoints/cli/test_strategy_options.py:{line})")
+    assert isinstance(raised.value.__cause__, ValueError)
+
+
+def test_a_sweep_point_that_raises_names_its_parameters() -> None:
+    with pytest.raises(StrategyError, match=r"^strategy m:boom \(fast=5, kind='x'\) raised Val"):
+        EntryPointStrategy("m:boom", _boom)(None, fast=5, kind="x")
+
+
+def test_quantclis_own_errors_pass_through_so_a_sweep_can_skip_a_point() -> None:
+    def reject(bars: object, **parameters: object) -> object:
+        raise ValidationError("fast must be below slow")
+
+    with pytest.raises(ValidationError, match=r"^fast must be below slow$"):
+        EntryPointStrategy("m:reject", reject)(None, fast=9)

@@ -104,7 +104,11 @@ OUT_OF_RANGE = [
     ("quantcli", "log_level", "VERBOSE", "'VERBOSE' is not one of DEBUG, INFO, WARNING, ERROR"),
     ("quantcli", "seed", "-1", "-1 is negative"),
     ("data_sources", "default_source", "polygon", "'polygon' is not one of synthetic, file"),
-    ("data_sources", "synthetic.n_symbols", "0", "0 is not positive"),
+    ("data_sources", "synthetic.n_symbols", "0", "0 is not from 1 to 500"),
+    ("data_sources", "synthetic.n_symbols", "501", "501 is not from 1 to 500"),
+    # 500 years of bars would run past pandas' last timestamp (2262-04-11).
+    ("data_sources", "synthetic.years", "500", "500.0 is not in (0, 100]"),
+    ("data_sources", "synthetic.years", "0", "0.0 is not in (0, 100]"),
     (
         "data_sources",
         "file.timezone",
@@ -148,6 +152,9 @@ OUT_OF_RANGE = [
     ("backtest", "margin.initial_margin", "1.5", "1.5 is not in [0, 1]"),
     ("backtest", "margin.maintenance_margin", "1", "1.0 is not in [0, 1)"),
     ("backtest", "margin.maintenance_margin", "-0.25", "-0.25 is not in [0, 1)"),
+    # Accepted at load time before, it failed only in `paper`, after an account row was written.
+    ("trading", "calendar", "NOPE", "unknown calendar 'NOPE' (e.g. XNYS, XLON, XTKS, 24/7)"),
+    ("trading", "calendar", "''", "unknown calendar '' (e.g. XNYS, XLON, XTKS, 24/7)"),
 ]
 
 

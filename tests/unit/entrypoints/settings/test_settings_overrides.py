@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from quantcli.entrypoints.settings import Settings, load_settings
+from quantcli.entrypoints.settings.loader import ConfigWarning
 
 WriteYaml = Callable[[Path, str], Path]
 
@@ -65,10 +66,42 @@ def test_lists_are_replaced_not_appended(tmp_path: Path, write_yaml: WriteYaml) 
     assert load_settings(tmp_path, environ={}).models.features.sma_periods == (3,)
 
 
-def test_empty_override_file_changes_nothing(tmp_path: Path, write_yaml: WriteYaml) -> None:
+def test_empty_override_file_changes_nothing_but_warns_naming_it(
+    tmp_path: Path, write_yaml: WriteYaml
+) -> None:
     write_yaml(tmp_path / "risk.yaml", "# nothing overridden yet\n")
 
-    assert load_settings(tmp_path, environ={}) == DEFAULTS
+    with pytest.warns(ConfigWarning, match=r"risk\.yaml is empty; using the defaults$"):
+        assert load_settings(tmp_path, environ={}) == DEFAULTS
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "null\n", "~\n"])
+def test_an_empty_single_file_override_is_reported_to_the_warn_callback(
+    tmp_path: Path, write_yaml: WriteYaml, text: str
+) -> None:
+    override = write_yaml(tmp_path / "override.yaml", text)
+    warned: list[str] = []
+
+    assert load_settings(override, environ={}, warn=warned.append) == DEFAULTS
+    assert len(warned) == 1
+    assert warned[0].endswith("override.yaml is empty; using the defaults")
+
+
+def test_an_explicitly_empty_mapping_is_no_warning(tmp_path: Path, write_yaml: WriteYaml) -> None:
+    override = write_yaml(tmp_path / "override.yaml", "{}\n")
+    warned: list[str] = []
+
+    assert load_settings(override, environ={}, warn=warned.append) == DEFAULTS
+    assert warned == []
+
+
+@pytest.mark.parametrize("calendar", ["XLON", "NYSE", "24/7"])
+def test_exchange_calendar_codes_and_aliases_are_accepted(
+    tmp_path: Path, write_yaml: WriteYaml, calendar: str
+) -> None:
+    override = write_yaml(tmp_path / "override.yaml", f"trading:\n  calendar: '{calendar}'\n")
+
+    assert load_settings(override, environ={}).trading.calendar == calendar
 
 
 def test_quantcli_config_environment_variable_selects_the_override(
