@@ -9,7 +9,7 @@ import click
 
 from quantcli.domain.errors import DataError
 from quantcli.domain.orders import Order
-from quantcli.entrypoints.cli.output import table
+from quantcli.entrypoints.cli.output import quantity, table
 from quantcli.entrypoints.cli.trading_workflows import last_closes, load_account
 from quantcli.entrypoints.container import Container
 
@@ -47,8 +47,8 @@ def show_orders(container: Container, account: str, only_open: bool) -> list[Ord
             order.side.value,
             order.order_type.value,
             order.time_in_force.value,
-            f"{order.quantity:,.0f}",
-            f"{order.filled_quantity:,.0f}",
+            quantity(order.quantity),
+            quantity(order.filled_quantity),
             _price(order.average_fill_price),
             _price(order.limit_price),
             _price(order.stop_price),
@@ -93,7 +93,7 @@ def show_pnl(container: Container, account: str, days: int) -> Decimal:
         rows.append(
             (
                 symbol,
-                f"{position.quantity:,.0f}",
+                quantity(position.quantity),
                 f"{position.realized_pnl:,.2f}",
                 f"{unrealized:,.2f}",
                 f"{position.realized_pnl + unrealized:,.2f}",

@@ -131,6 +131,8 @@ def replace_order(
     with working_order(container, client_order_id, account, "replace", live=live) as working:
         old = working.order
         before = describe(old)
+        if quantity is not None:  # before anything is asked or sent
+            working.engine.check_quantity(client_order_id, old.symbol, quantity)
         if all(value is None or value == getattr(old, key) for key, value in changes.items()):
             raise ExecutionError(f"order {client_order_id}: the replace changes nothing ({before})")
         _check_risk(container, working, quantity, limit_price, stop_price)

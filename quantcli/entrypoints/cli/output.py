@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 
 import click
 
@@ -50,3 +51,10 @@ def percent(value: float) -> str:
 
 def ratio(value: float) -> str:
     return f"{value:.2f}"
+
+
+def quantity(value: Decimal) -> str:
+    """Shares with thousands separators; a fractional part is shown, never rounded away."""
+    if value == value.to_integral_value():
+        return f"{value:,.0f}"
+    return f"{value.normalize():,f}"

@@ -22,7 +22,7 @@ from quantcli.domain.errors import DataError
 from quantcli.domain.positions import Portfolio
 from quantcli.domain.trading_types import to_decimal
 from quantcli.entrypoints.cli import training_workflows
-from quantcli.entrypoints.cli.output import progress, table
+from quantcli.entrypoints.cli.output import progress, quantity, table
 from quantcli.entrypoints.cli.session_setup import (
     check_positions,
     report_recovery,
@@ -120,7 +120,7 @@ def show_positions(container: Container, account: str) -> Portfolio:
     rows = [
         (
             symbol,
-            f"{position.quantity:,.0f}",
+            quantity(position.quantity),
             f"{position.average_cost:,.2f}",
             f"{marks[symbol]:,.2f}",
             f"{position.unrealized_pnl(marks[symbol]):,.2f}",
