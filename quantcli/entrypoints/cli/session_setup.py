@@ -69,9 +69,11 @@ def report_session(summary: SessionSummary, mode: str = "Paper") -> None:
         notes.append(f"{summary.bars_skipped} done before")
     replayed = summary.bars_processed + len(summary.bars_rejected)
     note = f" ({'; '.join(notes)})" if notes else ""
+    flatten = f" ({summary.flatten_orders} to flatten)" if summary.flatten_orders else ""
     click.echo(
         f"{mode} account {summary.account}: {replayed} bars{note}, "
-        f"{summary.orders_submitted} orders submitted, {summary.orders_rejected} rejected by risk, "
+        f"{summary.orders_submitted} orders submitted{flatten}, "
+        f"{summary.orders_rejected} rejected by risk, "
         f"{summary.fills} fills, {summary.open_orders} working; "
         f"equity {summary.final_equity:,.2f}"
     )

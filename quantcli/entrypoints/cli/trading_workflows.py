@@ -51,7 +51,19 @@ def paper(
     pace_seconds: float = 0.0,
 ) -> SessionSummary:
     """Paper-trade the latest `days` bars; an account that traded before resumes after its
-    last finished bar, settling with the broker whatever a crash left open."""
+    last finished bar, settling with the broker whatever a crash left open. The session holds
+    the account's session lock while it runs (see `quantcli kill`)."""
+    with container.session_lock().session(account):
+        return _paper(container, days, account, symbols, pace_seconds)
+
+
+def _paper(
+    container: Container,
+    days: int,
+    account: str,
+    symbols: Sequence[str] | None,
+    pace_seconds: float,
+) -> SessionSummary:
     settings = container.settings()
     window = paper_window(container, days, symbols)
     model = training_workflows.load_model(container)
@@ -106,6 +118,40 @@ def last_closes(container: Container, symbols: Sequence[str]) -> dict[str, Decim
     return {s: to_decimal(float(last[s]), f"{s} close") for s in symbols if s in last.index}
 
 
+def account_marks(
+    container: Container, account: str, symbols: Sequence[str]
+) -> tuple[dict[str, Decimal], datetime | None]:
+    """Each symbol's close at the account's last bar (the ledger's snapshot time) and that
+    time: an account that stopped at an earlier bar is valued as it stood then, not at
+    closes stored after it. Without a snapshot, the store's last closes (time None)."""
+    as_of = container.ledger().portfolio_as_of(account)
+    if as_of is None:
+        return last_closes(container, symbols), None
+    if not symbols:
+        return {}, as_of
+    bars = container.bar_store().read_bars(sorted(symbols), end=as_of)
+    last = bars.groupby("symbol")["close"].last()
+    missing = [s for s in symbols if s not in last.index]
+    if missing:
+        raise DataError(
+            f"account {account}: no stored close of {', '.join(missing)} at or before its "
+            f"last bar {bar_time(as_of)}"
+        )
+    return {s: to_decimal(float(last[s]), f"{s} close") for s in symbols}, as_of
+
+
+def bar_time(at: datetime) -> str:
+    """A bar's time as a person reads it: the date of a daily bar, else date and time."""
+    return f"{at:%Y-%m-%d}" if at.time() == datetime.min.time() else f"{at:%Y-%m-%d %H:%M:%S %Z}"
+
+
+def marked_at(as_of: datetime | None) -> str:
+    """Which closes the positions are valued at, for the reader."""
+    if as_of is None:
+        return "marked at the last stored close"
+    return f"marked at the close of {bar_time(as_of)}, the account's last bar"
+
+
 def load_account(container: Container, account: str) -> Portfolio:
     portfolio = container.ledger().load_portfolio(account)
     if portfolio is None:
@@ -116,7 +162,7 @@ def load_account(container: Container, account: str) -> Portfolio:
 def show_positions(container: Container, account: str) -> Portfolio:
     portfolio = load_account(container, account)
     held = {s: p for s, p in portfolio.positions.items() if not p.is_flat}
-    marks = last_closes(container, sorted(held))
+    marks, as_of = account_marks(container, account, sorted(held))
     rows = [
         (
             symbol,
@@ -128,7 +174,10 @@ def show_positions(container: Container, account: str) -> Portfolio:
         )
         for symbol, position in sorted(held.items())
     ]
-    click.echo(f"Account {account}: cash {portfolio.cash:,.2f}, {len(held)} open position(s)")
+    marked = f", {marked_at(as_of)}" if held else ""
+    click.echo(
+        f"Account {account}: cash {portfolio.cash:,.2f}, {len(held)} open position(s){marked}"
+    )
     if rows:
         headers = ("symbol", "quantity", "avg cost", "last", "unrealized", "realized")
         click.echo(table(headers, rows))
