@@ -9,6 +9,7 @@ import click
 
 from quantcli.application.kill_switch import kill_switch_status, record_reset, record_trip
 from quantcli.domain.kill_switch import KillTrigger
+from quantcli.entrypoints.cli.accounts import known_account
 from quantcli.entrypoints.cli.app_context import AppContext
 from quantcli.entrypoints.cli.idle_orders import cancel_idle_paper_orders
 from quantcli.entrypoints.cli.trading_workflows import now_utc
@@ -37,6 +38,8 @@ def kill(
     the simulated broker and in the ledger. The trip persists across restarts until
     `quantcli reset-kill --confirm`.
     """
+    if account is not None:
+        known_account(app.container, account)
     store = app.container.kill_switch_store()
     if show_status:
         events = store.kill_switch_events()

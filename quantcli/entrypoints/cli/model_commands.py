@@ -13,6 +13,7 @@ from quantcli.application.ports.registry import GATES
 from quantcli.entrypoints.cli.app_context import AppContext
 from quantcli.entrypoints.cli.output import table
 
+# A model version, for every command that takes one: 0 or text is a usage error (exit 2).
 VERSION = click.IntRange(min=1)
 
 

@@ -21,6 +21,7 @@ from quantcli.application.risk_engine import RiskEngineCheck
 from quantcli.domain.errors import ExecutionError, RiskError, ValidationError
 from quantcli.domain.orders import Order
 from quantcli.domain.trading_types import OrderStatus, to_decimal
+from quantcli.entrypoints.cli.accounts import known_account
 from quantcli.entrypoints.cli.app_context import AppContext
 from quantcli.entrypoints.cli.live_orders import live_working_order
 from quantcli.entrypoints.cli.trading_workflows import last_closes
@@ -209,7 +210,7 @@ _LIVE_HELP = (
 def _account(app: AppContext, account: str | None, live: bool) -> str:
     if live and not account:
         raise click.UsageError("--live needs --account ID: the live account the order belongs to")
-    return account or app.settings.backtest.paper.account
+    return known_account(app.container, account or app.settings.backtest.paper.account)
 
 
 @click.command()

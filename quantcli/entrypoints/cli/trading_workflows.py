@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import attrs
 import click
 import pandas as pd
 
@@ -22,6 +23,7 @@ from quantcli.domain.errors import DataError
 from quantcli.domain.positions import Portfolio
 from quantcli.domain.trading_types import to_decimal
 from quantcli.entrypoints.cli import training_workflows
+from quantcli.entrypoints.cli.interrupts import stage
 from quantcli.entrypoints.cli.output import progress, quantity, table
 from quantcli.entrypoints.cli.session_setup import (
     check_positions,
@@ -88,13 +90,21 @@ def _paper(
     session = start_session(container, account, broker, signals, restored)
     recovery = session.recover(restored.last_bar, resubmit=settings.trading.resubmit_unacknowledged)
     report_recovery(account, restored.last_bar, recovery)
-    to_trade = _bars_after(window, restored.last_bar)
-    with progress(f"Paper trading {to_trade} bars", max(to_trade, 1)) as advance:
+    pending = _bars_after(window, restored.last_bar)
+    to_trade = len(pending)
+    where = _PaperProgress(account, pending, restored.last_bar)
+    with (
+        stage(f"paper trading of account {account}", where.describe),
+        progress(f"Paper trading {to_trade} bars", max(to_trade, 1)) as advance,
+    ):
 
         def on_bar(done: int) -> None:
+            where.finished += 1
             advance(done, to_trade)
             if pace_seconds > 0:
+                where.pacing = True
                 time.sleep(pace_seconds)
+                where.pacing = False
 
         summary = session.run(FrameBarReplay(window), on_bar=on_bar, resume_after=restored.last_bar)
     report_session(summary)
@@ -102,11 +112,41 @@ def _paper(
     return summary
 
 
-def _bars_after(window: pd.DataFrame, last_bar: datetime | None) -> int:
-    timestamps = window["timestamp"].unique()
-    if last_bar is None:
-        return len(timestamps)
-    return int((pd.DatetimeIndex(timestamps) > pd.Timestamp(last_bar)).sum())
+def _bars_after(window: pd.DataFrame, last_bar: datetime | None) -> list[datetime]:
+    timestamps = pd.DatetimeIndex(sorted(window["timestamp"].unique()))
+    if last_bar is not None:
+        timestamps = timestamps[timestamps > pd.Timestamp(last_bar)]
+    return [timestamp.to_pydatetime() for timestamp in timestamps]
+
+
+@attrs.define
+class _PaperProgress:
+    """How far a paper run got, for the line Ctrl-C prints."""
+
+    account: str
+    pending: list[datetime]  # the bars this run trades
+    resumed_after: datetime | None
+    finished: int = 0
+    pacing: bool = False  # waiting (--pace) after a finished bar
+
+    def describe(self) -> str:
+        total = len(self.pending)
+        last = self.pending[self.finished - 1] if self.finished else self.resumed_after
+        resume = (
+            f"`quantcli paper --account {self.account}` resumes after {bar_time(last)}"
+            if last is not None
+            else f"`quantcli paper --account {self.account}` starts again from the first bar"
+        )
+        if self.pacing or self.finished >= total:
+            return (
+                f"stopped after bar {self.finished} of {total}, every finished bar is in the "
+                f"ledger: {resume}"
+            )
+        return (
+            f"stopped in bar {self.finished + 1} of {total} "
+            f"({bar_time(self.pending[self.finished])}), which is not saved: {resume}, "
+            "settling with the broker any order the stopped bar sent"
+        )
 
 
 def last_closes(container: Container, symbols: Sequence[str]) -> dict[str, Decimal]:

@@ -28,6 +28,7 @@ from quantcli.application.tune_ensemble import TuningResult, tune_ensemble
 from quantcli.application.validate_model import ModelValidation, validate_model
 from quantcli.application.validation_gates import GateResult, GateThresholds
 from quantcli.domain.errors import DataError, ModelError
+from quantcli.entrypoints.cli.interrupts import stage
 from quantcli.entrypoints.cli.output import progress, table
 from quantcli.entrypoints.container import (
     Container,
@@ -131,7 +132,19 @@ def train(container: Container, until: datetime | None = None) -> EnsembleTraini
         f"Training {'+'.join(recipe.base_factories)} stack "
         f"(CPCV {cpcv.n_folds} folds, {cpcv.n_test_folds} tested)"
     )
-    with progress(title, splits + 1) as advance:
+    done = [0]
+
+    def where() -> str:
+        if done[0] < splits + 1:
+            return f"stopped at step {done[0] + 1} of {splits + 1}, no model version registered"
+        return "while registering the model: `quantcli models list` shows whether it was"
+
+    with stage("training", where), progress(title, splits + 1) as bar:
+
+        def advance(finished: int, total: int) -> None:
+            done[0] = finished
+            bar(finished, total)
+
         result = train_ensemble(
             feature_table,
             feature_set=FeatureSet(spec.feature_names, spec.definition_hash, spec.metadata()),
@@ -267,7 +280,23 @@ def tune(
     spec = container.feature_spec()
     feature_store = container.feature_store()
     cpcv = settings.models.cpcv
-    with progress(f"Tuning ({n_trials} trials, CPCV {cpcv.n_folds} folds)", n_trials) as advance:
+    trials = [0]
+
+    def where() -> str:
+        return (
+            f"stopped after {trials[0]} of {n_trials} trial(s), none saved and no best "
+            "parameters written"
+        )
+
+    with (
+        stage("tuning", where),
+        progress(f"Tuning ({n_trials} trials, CPCV {cpcv.n_folds} folds)", n_trials) as bar,
+    ):
+
+        def advance(finished: int, total: int) -> None:
+            trials[0] = finished
+            bar(finished, total)
+
         result = tune_ensemble(
             feature_store.load(FEATURES_TABLE),
             feature_set=FeatureSet(spec.feature_names, spec.definition_hash, spec.metadata()),
