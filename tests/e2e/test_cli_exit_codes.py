@@ -166,3 +166,19 @@ def test_ctrl_c_in_train_says_nothing_was_registered_then_exits_130(
     listed = traded_cli("models", "list", MODEL)
     assert listed.returncode == 0, listed.stderr
     assert [line.split()[1] for line in listed.stdout.splitlines()[2:]] == ["1"]
+
+
+def test_ctrl_c_in_tune_says_nothing_was_saved_then_exits_130(
+    traded_cli: RunCli, tmp_path: Path
+) -> None:
+    code, _out, err = interrupt(tmp_path, ("tune", "--trials", "5"), "Tuning ", 2.0)
+
+    assert code == 130
+    assert "Traceback" not in err
+    assert re.search(
+        r"^Interrupted during tuning; stopped after \d of 5 trial\(s\), none saved and no best "
+        r"parameters written$",
+        err,
+        re.MULTILINE,
+    ), err
+    assert not (tmp_path / "data" / "tuning" / "best_models.yaml").exists()

@@ -7,6 +7,7 @@ The CLI group prints that line (or a generic one outside any stage) instead of a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -43,3 +44,30 @@ def interrupted_message(interrupt: KeyboardInterrupt, command: str | None) -> st
         return interrupt.message
     name = f"`quantcli {command}`" if command else "quantcli"
     return f"Interrupted during {name}; it stopped before finishing"
+
+
+class _DropInterruptedTrial(logging.Filter):
+    """Optuna logs a trial Ctrl-C stopped as failed, traceback included, then re-raises the
+    interrupt; the tuning stage's one line says it instead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.interrupted = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], KeyboardInterrupt):
+            self.interrupted = True
+            return False
+        return not (self.interrupted and "failed with value" in record.getMessage())
+
+
+@contextmanager
+def quiet_interrupted_trial() -> Iterator[None]:
+    """While tuning: no traceback from Optuna for the trial Ctrl-C stopped."""
+    logger = logging.getLogger("optuna.study._optimize")
+    dropper = _DropInterruptedTrial()
+    logger.addFilter(dropper)
+    try:
+        yield
+    finally:
+        logger.removeFilter(dropper)

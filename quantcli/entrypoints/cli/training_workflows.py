@@ -28,7 +28,7 @@ from quantcli.application.tune_ensemble import TuningResult, tune_ensemble
 from quantcli.application.validate_model import ModelValidation, validate_model
 from quantcli.application.validation_gates import GateResult, GateThresholds
 from quantcli.domain.errors import DataError, ModelError
-from quantcli.entrypoints.cli.interrupts import stage
+from quantcli.entrypoints.cli.interrupts import quiet_interrupted_trial, stage
 from quantcli.entrypoints.cli.output import progress, table
 from quantcli.entrypoints.container import (
     Container,
@@ -289,6 +289,7 @@ def tune(
         )
 
     with (
+        quiet_interrupted_trial(),
         stage("tuning", where),
         progress(f"Tuning ({n_trials} trials, CPCV {cpcv.n_folds} folds)", n_trials) as bar,
     ):

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
-from quantcli.entrypoints.cli.interrupts import Interrupted, interrupted_message, stage
+from quantcli.entrypoints.cli.interrupts import (
+    Interrupted,
+    interrupted_message,
+    quiet_interrupted_trial,
+    stage,
+)
 
 
 def test_the_innermost_stage_says_where_and_what_is_saved() -> None:
@@ -37,3 +44,18 @@ def test_outside_any_stage_the_line_names_the_command() -> None:
     assert interrupted_message(KeyboardInterrupt(), "backtest") == (
         "Interrupted during `quantcli backtest`; it stopped before finishing"
     )
+
+
+def test_optuna_logs_no_traceback_for_the_trial_ctrl_c_stopped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    logger = logging.getLogger("optuna.study._optimize")
+    with caplog.at_level(logging.WARNING), quiet_interrupted_trial():
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            logger.warning("Trial 0 failed with parameters: {}", exc_info=True)
+        logger.warning("Trial 0 failed with value None.")
+    logger.warning("Trial 1 failed with value None.")
+
+    assert [record.getMessage() for record in caplog.records] == ["Trial 1 failed with value None."]
