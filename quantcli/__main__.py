@@ -1,5 +1,11 @@
 """`python -m quantcli` runs the CLI."""
 
-from quantcli.entrypoints.cli.main import cli
+import sys
+
+try:
+    from quantcli.entrypoints.cli.main import cli
+except KeyboardInterrupt:  # Ctrl-C while the libraries load: nothing has started yet
+    sys.stderr.write("Interrupted during start-up; nothing was done\n")
+    sys.exit(130)
 
 cli()

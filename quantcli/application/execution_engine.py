@@ -15,7 +15,7 @@ old order fills first, the new one is cancelled unsent.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -31,7 +31,8 @@ from quantcli.application.ports import (
 )
 from quantcli.domain.errors import BrokerError, ExecutionError
 from quantcli.domain.fills import Fill
-from quantcli.domain.orders import Order, OrderAmendment, ReplaceMethod
+from quantcli.domain.instrument import Instrument
+from quantcli.domain.orders import Order, OrderAmendment, ReplaceMethod, check_order_quantity
 from quantcli.domain.positions import Portfolio
 from quantcli.domain.trading_types import OrderStatus
 
@@ -77,11 +78,19 @@ class ExecutionEngine:
     finished: dict[str, Order] = attrs.Factory(dict)
     # Set while the kill switch is tripped: only risk-reducing orders may be placed.
     blocked_reason: str | None = None
+    # The instruments traded by symbol; one not listed is an equity (whole shares only).
+    instruments: Mapping[str, Instrument] = attrs.Factory(dict)
     _cancel_requests: dict[str, str] = attrs.field(factory=dict, init=False)
 
     def order(self, client_order_id: str) -> Order | None:
         """An order this engine handled, open or finished."""
         return self.orders.get(client_order_id) or self.finished.get(client_order_id)
+
+    def check_quantity(self, client_order_id: str, symbol: str, quantity: Decimal) -> None:
+        """Refuse (ExecutionError naming the order) a quantity the instrument does not trade:
+        a fraction of a share, unless the instrument allows fractions."""
+        instrument = self.instruments.get(symbol) or Instrument(symbol)
+        check_order_quantity(client_order_id, quantity, instrument)
 
     def _file(self, order: Order) -> None:
         """Keep `orders` to the open ones."""
@@ -101,6 +110,7 @@ class ExecutionEngine:
             raise ExecutionError(
                 f"order {order.client_order_id}: new orders are blocked ({self.blocked_reason})"
             )
+        self.check_quantity(order.client_order_id, order.symbol, order.quantity)
         self._register(order)
         self.ledger.save_order(order)
         self.send(order, at)
@@ -195,6 +205,8 @@ class ExecutionEngine:
         order = self._open_order(client_order_id)
         if self.pending_replacement(client_order_id) is not None:
             raise ExecutionError(f"order {client_order_id}: a replace is already pending")
+        if quantity is not None:
+            self.check_quantity(client_order_id, order.symbol, quantity)
         if method is None:
             method = (
                 ReplaceMethod.MODIFY

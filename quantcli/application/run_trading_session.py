@@ -91,6 +91,9 @@ class LimitsCheck:
 
 @attrs.frozen
 class SessionSummary:
+    """What a session did. `orders_submitted` counts every order sent, a kill switch's
+    flatten orders included; `flatten_orders` says how many of them those were."""
+
     account: str
     bars_processed: int
     orders_submitted: int
@@ -364,6 +367,8 @@ class TradingSession:
             )
             self.engine.place(order, at, risk_reducing=True)
             self.counts["flatten"] += 1
+            if order.status is not OrderStatus.REJECTED:
+                self.counts["submitted"] += 1
 
     # -- bookkeeping -------------------------------------------------------------------------
 

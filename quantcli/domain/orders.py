@@ -11,7 +11,7 @@ import attrs
 from quantcli.domain.bar import require_utc
 from quantcli.domain.errors import ExecutionError, IllegalOrderTransition
 from quantcli.domain.fills import Fill
-from quantcli.domain.instrument import check_symbol
+from quantcli.domain.instrument import Instrument, check_symbol
 from quantcli.domain.trading_types import OrderSide, OrderStatus, OrderType, TimeInForce
 
 _ALLOWED_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
@@ -183,6 +183,14 @@ class Order:
             self.quantity, self.limit_price, self.stop_price = before
             raise
         self.updated_at = require_utc(at, f"order {self.client_order_id} amendment")
+
+
+def check_order_quantity(
+    client_order_id: str, quantity: Decimal, instrument: Instrument
+) -> Decimal:
+    """A new order's quantity, or a replace's new total, in units `instrument` trades: whole
+    shares unless it allows fractions. ExecutionError names the order and the quantity."""
+    return instrument.check_quantity(quantity, f"order {client_order_id}")
 
 
 class ReplaceMethod(enum.Enum):

@@ -29,6 +29,7 @@ from quantcli.adapters.storage import (
     SqliteKillSwitchStore,
     SqliteLedger,
 )
+from quantcli.adapters.storage.session_lock import FileSessionLock
 from quantcli.application.ensemble import StackedEnsemble
 from quantcli.application.feature_spec import FeatureSpec
 from quantcli.application.purged_splits import PurgedWalkForward
@@ -161,6 +162,10 @@ class Container(containers.DeclarativeContainer):
     # `live_broker(account=..., on_quote=...)`: not connected yet; the caller connects and closes.
     live_broker = providers.Factory(build_live_broker, settings)
     kill_switch_store = providers.Singleton(SqliteKillSwitchStore, database)
+    # Held by a running paper session on its account; `quantcli kill` acts on idle accounts.
+    session_lock = providers.Singleton(
+        FileSessionLock, providers.Callable(_under, settings, "sessions")
+    )
     trading_calendar = providers.Singleton(
         ExchangeTradingCalendar, providers.Callable(lambda s: s.trading.calendar, settings)
     )

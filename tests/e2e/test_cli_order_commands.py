@@ -261,3 +261,27 @@ def test_a_negative_limit_offset_is_a_config_error_naming_file_and_key(
 
     assert result.returncode == 2
     assert "bad.yaml: trading.orders.limit_offset_bps: -5.0 is negative" in result.stderr
+
+
+def test_replace_to_a_fraction_of_a_share_exits_1_and_changes_nothing(
+    traded_cli: RunCli, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    before = ledger_orders(data_dir, "paper")
+    working = next(o for o in before if o.status.is_open)
+    book_before = broker_book(data_dir, "paper").lookup_order(working.client_order_id)
+
+    result = traded_cli("replace", working.client_order_id, "--quantity", "10.5")
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Error: order {working.client_order_id}: quantity 10.5 is not a whole number of "
+        f"shares; {working.symbol} trades whole shares only\n"
+    )
+    assert ledger_orders(data_dir, "paper") == before
+    assert amendments(data_dir) == []
+    book_after = broker_book(data_dir, "paper").lookup_order(working.client_order_id)
+    assert book_before is not None
+    assert book_after is not None
+    assert book_after.order == book_before.order
+    assert_ledger_agrees_with_the_broker(data_dir, "paper")

@@ -63,10 +63,11 @@ def test_pnl_shows_realized_unrealized_by_symbol_and_daily(traded_cli: RunCli) -
 
 
 def test_pnl_and_orders_of_an_unknown_account(traded_cli: RunCli) -> None:
-    assert "Account nobody: 0 orders" in traded_cli("orders", "--account", "nobody").stdout
-    result = traded_cli("pnl", "--account", "nobody")
-    assert result.returncode == 1
-    assert "no positions recorded for account nobody" in result.stderr
+    # Every command refuses an unknown account alike (test_cli_exit_codes covers them all).
+    for command in ("orders", "pnl"):
+        result = traded_cli(command, "--account", "nobody")
+        assert result.returncode == 1
+        assert "account nobody is not in the ledger; accounts: paper" in result.stderr
 
 
 def test_kill_trips_persists_blocks_paper_trading_and_reset_kill_rearms(

@@ -9,7 +9,9 @@ import click
 
 from quantcli.application.kill_switch import kill_switch_status, record_reset, record_trip
 from quantcli.domain.kill_switch import KillTrigger
+from quantcli.entrypoints.cli.accounts import known_account
 from quantcli.entrypoints.cli.app_context import AppContext
+from quantcli.entrypoints.cli.idle_orders import cancel_idle_paper_orders
 from quantcli.entrypoints.cli.trading_workflows import now_utc
 
 
@@ -32,8 +34,12 @@ def kill(
 ) -> None:
     """Trip the kill switch: sessions cancel working orders and send nothing new.
 
-    The trip persists across restarts until `quantcli reset-kill --confirm`.
+    Working paper orders of an account no session is running on are cancelled at once, at
+    the simulated broker and in the ledger. The trip persists across restarts until
+    `quantcli reset-kill --confirm`.
     """
+    if account is not None:
+        known_account(app.container, account)
     store = app.container.kill_switch_store()
     if show_status:
         events = store.kill_switch_events()
@@ -56,6 +62,17 @@ def kill(
         flatten=flatten,
     )
     click.echo(f"Kill switch {event.describe()}")
+    results = cancel_idle_paper_orders(app.container, f"kill switch tripped: {reason}")
+    if not results:
+        click.echo("No working paper orders to cancel.")
+    for result in results:
+        if result.session_running:
+            click.echo(f"Account {result.account}: a session is running; it cancels its orders")
+        else:
+            click.echo(
+                f"Account {result.account}: cancelled {len(result.cancelled)} working paper "
+                f"order(s) (no session running): {', '.join(result.cancelled)}"
+            )
     what = "cancel working orders and flatten positions" if flatten else "cancel working orders"
     click.echo(
         f"Running sessions {what} and send no new order from their next bar; "

@@ -9,8 +9,8 @@ import click
 
 from quantcli.domain.errors import DataError
 from quantcli.domain.orders import Order
-from quantcli.entrypoints.cli.output import count, money, table
-from quantcli.entrypoints.cli.trading_workflows import last_closes, load_account
+from quantcli.entrypoints.cli.output import count, money, quantity, table
+from quantcli.entrypoints.cli.trading_workflows import account_marks, load_account, marked_at
 from quantcli.entrypoints.container import Container
 
 
@@ -47,8 +47,8 @@ def show_orders(container: Container, account: str, only_open: bool) -> list[Ord
             order.side.value,
             order.order_type.value,
             order.time_in_force.value,
-            f"{order.quantity:,.0f}",
-            f"{order.filled_quantity:,.0f}",
+            quantity(order.quantity),
+            quantity(order.filled_quantity),
             _price(order.average_fill_price),
             _price(order.limit_price),
             _price(order.stop_price),
@@ -86,14 +86,14 @@ def show_pnl(container: Container, account: str, days: int) -> Decimal:
     portfolio = load_account(container, account)
     opening = ledger.opening_cash(account)
     held = sorted(s for s, p in portfolio.positions.items() if not p.is_flat)
-    marks = last_closes(container, held)
+    marks, as_of = account_marks(container, account, held)
     rows = []
     for symbol, position in sorted(portfolio.positions.items()):
         unrealized = position.unrealized_pnl(marks[symbol]) if symbol in held else Decimal(0)
         rows.append(
             (
                 symbol,
-                f"{position.quantity:,.0f}",
+                quantity(position.quantity),
                 money(position.realized_pnl),
                 money(unrealized),
                 money(position.realized_pnl + unrealized),
@@ -102,7 +102,7 @@ def show_pnl(container: Container, account: str, days: int) -> Decimal:
     realized = portfolio.realized_pnl
     unrealized = portfolio.unrealized_pnl(marks)
     equity = portfolio.equity(marks)
-    click.echo(f"Account {account}: P&L by symbol (open positions at their last close)")
+    click.echo(f"Account {account}: P&L by symbol (open positions {marked_at(as_of)})")
     if rows:
         click.echo(table(("symbol", "quantity", "realized", "unrealized", "total"), rows))
     click.echo(

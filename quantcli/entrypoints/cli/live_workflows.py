@@ -98,7 +98,8 @@ def paper_on_ib_quotes(
     settings = container.settings()
     builder = _bar_builder(container, account, symbols)
     quotes = build_ibkr_broker(settings, on_quote=builder.add, reconcile_ledger=False)
-    with closing(quotes):
+    # A paper session holds its account's session lock: `quantcli kill` leaves its orders to it.
+    with closing(quotes), container.session_lock().session(account):
         quotes.connect()
         click.echo(
             f"Connected to IB at {settings.trading.ibkr.host}:{settings.trading.ibkr.port} "

@@ -13,6 +13,7 @@ from quantcli import __version__
 from quantcli.domain.errors import ConfigError, QuantCLIError
 from quantcli.entrypoints.cli.app_context import AppContext
 from quantcli.entrypoints.cli.data_commands import data
+from quantcli.entrypoints.cli.interrupts import EXIT_INTERRUPTED, interrupted_message
 from quantcli.entrypoints.cli.kill_commands import kill, reset_kill
 from quantcli.entrypoints.cli.live_command import live
 from quantcli.entrypoints.cli.model_commands import models
@@ -35,8 +36,9 @@ DEBUG_ENV_VAR = "QUANTCLI_DEBUG"
 
 
 class QuantCLIGroup(click.Group):
-    """Turns QuantCLI's own errors into one-line messages and a non-zero exit code
-    (with QUANTCLI_DEBUG=1, after the traceback)."""
+    """Turns QuantCLI's own errors into one-line messages and a non-zero exit code (with
+    QUANTCLI_DEBUG=1, after the traceback), and Ctrl-C into one line saying where it stopped
+    (exit 130)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -49,6 +51,9 @@ class QuantCLIGroup(click.Group):
             _traceback(error)
             click.echo(f"Error: {error}", err=True)
             ctx.exit(EXIT_ERROR)
+        except KeyboardInterrupt as interrupt:
+            click.echo(interrupted_message(interrupt, ctx.invoked_subcommand), err=True)
+            ctx.exit(EXIT_INTERRUPTED)
 
 
 def _traceback(error: QuantCLIError) -> None:

@@ -25,6 +25,7 @@ from quantcli.entrypoints.cli.model_output import (
 )
 from quantcli.entrypoints.cli.output import table
 
+# A model version, for every command that takes one: 0 or text is a usage error (exit 2).
 VERSION = click.IntRange(min=1)
 
 

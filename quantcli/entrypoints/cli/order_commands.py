@@ -21,6 +21,7 @@ from quantcli.application.risk_engine import RiskEngineCheck
 from quantcli.domain.errors import ExecutionError, RiskError, ValidationError
 from quantcli.domain.orders import Order
 from quantcli.domain.trading_types import OrderStatus, to_decimal
+from quantcli.entrypoints.cli.accounts import known_account
 from quantcli.entrypoints.cli.app_context import AppContext
 from quantcli.entrypoints.cli.live_orders import live_working_order
 from quantcli.entrypoints.cli.trading_workflows import last_closes
@@ -131,6 +132,8 @@ def replace_order(
     with working_order(container, client_order_id, account, "replace", live=live) as working:
         old = working.order
         before = describe(old)
+        if quantity is not None:  # before anything is asked or sent
+            working.engine.check_quantity(client_order_id, old.symbol, quantity)
         if all(value is None or value == getattr(old, key) for key, value in changes.items()):
             raise ExecutionError(f"order {client_order_id}: the replace changes nothing ({before})")
         _check_risk(container, working, quantity, limit_price, stop_price)
@@ -207,7 +210,7 @@ _LIVE_HELP = (
 def _account(app: AppContext, account: str | None, live: bool) -> str:
     if live and not account:
         raise click.UsageError("--live needs --account ID: the live account the order belongs to")
-    return account or app.settings.backtest.paper.account
+    return known_account(app.container, account or app.settings.backtest.paper.account)
 
 
 @click.command()

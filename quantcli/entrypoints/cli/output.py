@@ -157,3 +157,10 @@ def progress(label: str, total: int) -> Iterator[Callable[[int, int], None]]:
 def note(message: str) -> None:
     """A progress line on stderr, so stdout keeps only the results."""
     click.echo(message, err=True)
+
+
+def quantity(value: Decimal) -> str:
+    """Shares with thousands separators; a fractional part is shown, never rounded away."""
+    if value == value.to_integral_value():
+        return f"{value:,.0f}"
+    return f"{value.normalize():,f}"

@@ -16,6 +16,7 @@ from quantcli.entrypoints.cli import (
 )
 from quantcli.entrypoints.cli.app_context import AppContext
 from quantcli.entrypoints.cli.dates import UTC_DATE
+from quantcli.entrypoints.cli.model_commands import VERSION
 from quantcli.entrypoints.cli.strategy_options import (
     MODEL,
     SMA_CROSS,
@@ -65,7 +66,7 @@ def tune(app: AppContext, trials: int, timeout: float | None) -> None:
 
 @click.command()
 @click.argument("model", default=training_workflows.MODEL_NAME)
-@click.option("--version", type=int, default=None, help="Default: production, else the latest.")
+@click.option("--version", type=VERSION, default=None, help="Default: production, else the latest.")
 @click.pass_obj
 def validate(app: AppContext, model: str, version: int | None) -> None:
     """Print each gate (PSR, DSR, MinTRL, Sharpe, drawdown) of MODEL with its value and threshold;

@@ -82,9 +82,10 @@ def report_session(summary: SessionSummary, mode: str = "Paper") -> None:
         notes.append(f"{count(summary.bars_skipped)} done before")
     replayed = summary.bars_processed + len(summary.bars_rejected)
     note = f" ({'; '.join(notes)})" if notes else ""
+    flatten = f" ({summary.flatten_orders} to flatten)" if summary.flatten_orders else ""
     click.echo(
         f"{mode} account {summary.account}: {count(replayed)} bars{note}, "
-        f"{count(summary.orders_submitted)} orders submitted, "
+        f"{count(summary.orders_submitted)} orders submitted{flatten}, "
         f"{count(summary.orders_rejected)} rejected by risk, "
         f"{count(summary.fills)} fills, {count(summary.open_orders)} working; "
         f"equity {money(summary.final_equity)}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from quantcli.entrypoints.cli import ledger_reports, live_workflows, trading_workflows
+from quantcli.entrypoints.cli.accounts import known_account
 from quantcli.entrypoints.cli.app_context import AppContext
 from quantcli.entrypoints.cli.feed_options import live_feed_options
 
@@ -66,7 +67,8 @@ def paper(
 @click.pass_obj
 def positions(app: AppContext, account: str | None) -> None:
     """Show cash and open positions with P&L from the ledger, and the kill switch."""
-    trading_workflows.show_positions(app.container, account or app.settings.backtest.paper.account)
+    account = known_account(app.container, account or app.settings.backtest.paper.account)
+    trading_workflows.show_positions(app.container, account)
 
 
 @click.command()
@@ -75,9 +77,8 @@ def positions(app: AppContext, account: str | None) -> None:
 @click.pass_obj
 def orders(app: AppContext, account: str | None, only_open: bool) -> None:
     """List the ledger's orders: status, client order id, fills, replace links and reasons."""
-    ledger_reports.show_orders(
-        app.container, account or app.settings.backtest.paper.account, only_open
-    )
+    account = known_account(app.container, account or app.settings.backtest.paper.account)
+    ledger_reports.show_orders(app.container, account, only_open)
 
 
 @click.command()
@@ -88,4 +89,5 @@ def orders(app: AppContext, account: str | None, only_open: bool) -> None:
 @click.pass_obj
 def pnl(app: AppContext, account: str | None, days: int) -> None:
     """Realized and unrealized P&L by symbol, and daily P&L from the ledger's equity."""
-    ledger_reports.show_pnl(app.container, account or app.settings.backtest.paper.account, days)
+    account = known_account(app.container, account or app.settings.backtest.paper.account)
+    ledger_reports.show_pnl(app.container, account, days)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import attrs
 import click
 import pandas as pd
 
@@ -23,7 +24,8 @@ from quantcli.domain.errors import DataError
 from quantcli.domain.positions import Portfolio
 from quantcli.domain.trading_types import to_decimal
 from quantcli.entrypoints.cli import training_workflows
-from quantcli.entrypoints.cli.output import count, money, progress, table
+from quantcli.entrypoints.cli.interrupts import stage
+from quantcli.entrypoints.cli.output import count, money, progress, quantity, table
 from quantcli.entrypoints.cli.session_setup import (
     check_positions,
     check_session_config,
@@ -52,7 +54,19 @@ def paper(
     pace_seconds: float = 0.0,
 ) -> SessionSummary:
     """Paper-trade the latest `days` bars; an account that traded before resumes after its
-    last finished bar, settling with the broker whatever a crash left open."""
+    last finished bar, settling with the broker whatever a crash left open. The session holds
+    the account's session lock while it runs (see `quantcli kill`)."""
+    with container.session_lock().session(account):
+        return _paper(container, days, account, symbols, pace_seconds)
+
+
+def _paper(
+    container: Container,
+    days: int,
+    account: str,
+    symbols: Sequence[str] | None,
+    pace_seconds: float,
+) -> SessionSummary:
     settings = container.settings()
     window = paper_window(container, days, symbols)
     model = training_workflows.load_model(container)
@@ -78,13 +92,21 @@ def paper(
     session = start_session(container, account, broker, signals, restored)
     recovery = session.recover(restored.last_bar, resubmit=settings.trading.resubmit_unacknowledged)
     report_recovery(account, restored.last_bar, recovery)
-    to_trade = _bars_after(window, restored.last_bar)
-    with progress(f"Paper trading {to_trade} bars", max(to_trade, 1)) as advance:
+    pending = _bars_after(window, restored.last_bar)
+    to_trade = len(pending)
+    where = _PaperProgress(account, pending, restored.last_bar)
+    with (
+        stage(f"paper trading of account {account}", where.describe),
+        progress(f"Paper trading {to_trade} bars", max(to_trade, 1)) as advance,
+    ):
 
         def on_bar(done: int) -> None:
+            where.finished += 1
             advance(done, to_trade)
             if pace_seconds > 0:
+                where.pacing = True
                 time.sleep(pace_seconds)
+                where.pacing = False
 
         summary = session.run(FrameBarReplay(window), on_bar=on_bar, resume_after=restored.last_bar)
     report_session(summary)
@@ -113,11 +135,41 @@ def features_to_trade(
     return refresh.features
 
 
-def _bars_after(window: pd.DataFrame, last_bar: datetime | None) -> int:
-    timestamps = window["timestamp"].unique()
-    if last_bar is None:
-        return len(timestamps)
-    return int((pd.DatetimeIndex(timestamps) > pd.Timestamp(last_bar)).sum())
+def _bars_after(window: pd.DataFrame, last_bar: datetime | None) -> list[datetime]:
+    timestamps = pd.DatetimeIndex(sorted(window["timestamp"].unique()))
+    if last_bar is not None:
+        timestamps = timestamps[timestamps > pd.Timestamp(last_bar)]
+    return [timestamp.to_pydatetime() for timestamp in timestamps]
+
+
+@attrs.define
+class _PaperProgress:
+    """How far a paper run got, for the line Ctrl-C prints."""
+
+    account: str
+    pending: list[datetime]  # the bars this run trades
+    resumed_after: datetime | None
+    finished: int = 0
+    pacing: bool = False  # waiting (--pace) after a finished bar
+
+    def describe(self) -> str:
+        total = len(self.pending)
+        last = self.pending[self.finished - 1] if self.finished else self.resumed_after
+        resume = (
+            f"`quantcli paper --account {self.account}` resumes after {bar_time(last)}"
+            if last is not None
+            else f"`quantcli paper --account {self.account}` starts again from the first bar"
+        )
+        if self.pacing or self.finished >= total:
+            return (
+                f"stopped after bar {self.finished} of {total}, every finished bar is in the "
+                f"ledger: {resume}"
+            )
+        return (
+            f"stopped in bar {self.finished + 1} of {total} "
+            f"({bar_time(self.pending[self.finished])}), which is not saved: {resume}, "
+            "settling with the broker any order the stopped bar sent"
+        )
 
 
 def last_closes(container: Container, symbols: Sequence[str]) -> dict[str, Decimal]:
@@ -127,6 +179,40 @@ def last_closes(container: Container, symbols: Sequence[str]) -> dict[str, Decim
     bars = container.bar_store().read_bars(sorted(symbols))
     last = bars.groupby("symbol")["close"].last()
     return {s: to_decimal(float(last[s]), f"{s} close") for s in symbols if s in last.index}
+
+
+def account_marks(
+    container: Container, account: str, symbols: Sequence[str]
+) -> tuple[dict[str, Decimal], datetime | None]:
+    """Each symbol's close at the account's last bar (the ledger's snapshot time) and that
+    time: an account that stopped at an earlier bar is valued as it stood then, not at
+    closes stored after it. Without a snapshot, the store's last closes (time None)."""
+    as_of = container.ledger().portfolio_as_of(account)
+    if as_of is None:
+        return last_closes(container, symbols), None
+    if not symbols:
+        return {}, as_of
+    bars = container.bar_store().read_bars(sorted(symbols), end=as_of)
+    last = bars.groupby("symbol")["close"].last()
+    missing = [s for s in symbols if s not in last.index]
+    if missing:
+        raise DataError(
+            f"account {account}: no stored close of {', '.join(missing)} at or before its "
+            f"last bar {bar_time(as_of)}"
+        )
+    return {s: to_decimal(float(last[s]), f"{s} close") for s in symbols}, as_of
+
+
+def bar_time(at: datetime) -> str:
+    """A bar's time as a person reads it: the date of a daily bar, else date and time."""
+    return f"{at:%Y-%m-%d}" if at.time() == datetime.min.time() else f"{at:%Y-%m-%d %H:%M:%S %Z}"
+
+
+def marked_at(as_of: datetime | None) -> str:
+    """Which closes the positions are valued at, for the reader."""
+    if as_of is None:
+        return "marked at the last stored close"
+    return f"marked at the close of {bar_time(as_of)}, the account's last bar"
 
 
 def load_account(container: Container, account: str) -> Portfolio:
@@ -139,11 +225,11 @@ def load_account(container: Container, account: str) -> Portfolio:
 def show_positions(container: Container, account: str) -> Portfolio:
     portfolio = load_account(container, account)
     held = {s: p for s, p in portfolio.positions.items() if not p.is_flat}
-    marks = last_closes(container, sorted(held))
+    marks, as_of = account_marks(container, account, sorted(held))
     rows = [
         (
             symbol,
-            f"{position.quantity:,.0f}",
+            quantity(position.quantity),
             money(position.average_cost),
             money(marks[symbol]),
             money(position.unrealized_pnl(marks[symbol])),
@@ -151,8 +237,10 @@ def show_positions(container: Container, account: str) -> Portfolio:
         )
         for symbol, position in sorted(held.items())
     ]
+    marked = f", {marked_at(as_of)}" if held else ""
     click.echo(
-        f"Account {account}: cash {money(portfolio.cash)}, {count(len(held))} open position(s)"
+        f"Account {account}: cash {money(portfolio.cash)}, "
+        f"{count(len(held))} open position(s){marked}"
     )
     if rows:
         headers = ("symbol", "quantity", "avg cost", "last", "unrealized", "realized")

@@ -29,6 +29,7 @@ from quantcli.application.tune_ensemble import TrialReport, TuningResult, tune_e
 from quantcli.application.validate_model import ModelValidation, validate_model
 from quantcli.application.validation_gates import GateThresholds
 from quantcli.domain.errors import DataError, ModelError
+from quantcli.entrypoints.cli.interrupts import quiet_interrupted_trial, stage
 from quantcli.entrypoints.cli.model_output import gate_table
 from quantcli.entrypoints.cli.output import count, decimal, note, ratio, seconds
 from quantcli.entrypoints.container import (
@@ -136,28 +137,40 @@ def train(container: Container, until: datetime | None = None) -> EnsembleTraini
         f"(CPCV {cpcv.n_folds} folds, {cpcv.n_test_folds} tested: {count(splits)} splits)"
     )
 
+    done = [0]
+
     def split_done(index: int, mean_auc: float) -> None:
+        done[0] = index + 1
         final = "; fitting the final ensemble on every row" if index + 1 == splits else ""
         note(f"  split {index + 1}/{splits}: mean out-of-sample AUC {decimal(mean_auc)}{final}")
 
-    result = train_ensemble(
-        feature_table,
-        feature_set=FeatureSet(spec.feature_names, spec.definition_hash, spec.metadata()),
-        recipe=recipe,
-        cpcv=CpcvSettings(cpcv.n_folds, cpcv.n_test_folds, cpcv.embargo_fraction),
-        trading=PathTrading(
-            strategy=container.strategy(),
-            cost_bps=settings.models.gates.cost_bps,
-            horizon=settings.models.target.horizon,
-        ),
-        thresholds=gate_thresholds(settings),
-        registry=registry,
-        feature_store=feature_store,
-        model_name=MODEL_NAME,
-        until=until,
-        seed=settings.quantcli.seed,
-        on_split=split_done,
-    )
+    def where() -> str:
+        if done[0] < splits:
+            return f"stopped at split {done[0] + 1} of {splits}, no model version registered"
+        return (
+            "while fitting the final ensemble or registering it: `quantcli models list` shows "
+            "whether a version was registered"
+        )
+
+    with stage("training", where):
+        result = train_ensemble(
+            feature_table,
+            feature_set=FeatureSet(spec.feature_names, spec.definition_hash, spec.metadata()),
+            recipe=recipe,
+            cpcv=CpcvSettings(cpcv.n_folds, cpcv.n_test_folds, cpcv.embargo_fraction),
+            trading=PathTrading(
+                strategy=container.strategy(),
+                cost_bps=settings.models.gates.cost_bps,
+                horizon=settings.models.target.horizon,
+            ),
+            thresholds=gate_thresholds(settings),
+            registry=registry,
+            feature_store=feature_store,
+            model_name=MODEL_NAME,
+            until=until,
+            seed=settings.quantcli.seed,
+            on_split=split_done,
+        )
     _print_training(result)
     return result
 
@@ -269,22 +282,37 @@ def tune(
     cpcv = settings.models.cpcv
     discard_debris(feature_store)
     note(f"Tuning: {count(n_trials)} trial(s), each scored by CPCV over {cpcv.n_folds} folds")
-    result = tune_ensemble(
-        feature_store.load(FEATURES_TABLE),
-        feature_set=FeatureSet(spec.feature_names, spec.definition_hash, spec.metadata()),
-        make_recipe=lambda params: ensemble_recipe(container, with_parameters(settings, params)),
-        cpcv=CpcvSettings(cpcv.n_folds, cpcv.n_test_folds, cpcv.embargo_fraction),
-        trading=PathTrading(
-            strategy=container.strategy(),
-            cost_bps=settings.models.gates.cost_bps,
-            horizon=settings.models.target.horizon,
-        ),
-        feature_store=feature_store,
-        n_trials=n_trials,
-        seed=settings.quantcli.seed,
-        timeout_seconds=timeout_seconds,
-        on_trial=lambda report: note(trial_line(report)),
-    )
+    trials = [0]
+
+    def where() -> str:
+        return (
+            f"stopped after {trials[0]} of {n_trials} trial(s), none saved and no best "
+            "parameters written"
+        )
+
+    def trial_done(report: TrialReport) -> None:
+        trials[0] = report.number
+        note(trial_line(report))
+
+    with quiet_interrupted_trial(), stage("tuning", where):
+        result = tune_ensemble(
+            feature_store.load(FEATURES_TABLE),
+            feature_set=FeatureSet(spec.feature_names, spec.definition_hash, spec.metadata()),
+            make_recipe=lambda params: ensemble_recipe(
+                container, with_parameters(settings, params)
+            ),
+            cpcv=CpcvSettings(cpcv.n_folds, cpcv.n_test_folds, cpcv.embargo_fraction),
+            trading=PathTrading(
+                strategy=container.strategy(),
+                cost_bps=settings.models.gates.cost_bps,
+                horizon=settings.models.target.horizon,
+            ),
+            feature_store=feature_store,
+            n_trials=n_trials,
+            seed=settings.quantcli.seed,
+            timeout_seconds=timeout_seconds,
+            on_trial=trial_done,
+        )
     path = settings.quantcli.data_dir / "tuning" / "best_models.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {"models": {m: dict(p) for m, p in result.best_parameters.items()}}

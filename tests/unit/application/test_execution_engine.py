@@ -12,6 +12,7 @@ import pytest
 from quantcli.application.execution_engine import ExecutionEngine
 from quantcli.application.ports import OrderAmended
 from quantcli.domain.errors import ExecutionError
+from quantcli.domain.instrument import Instrument
 from quantcli.domain.orders import Order, ReplaceMethod
 from quantcli.domain.positions import Portfolio
 from quantcli.domain.trading_types import OrderSide, OrderStatus, OrderType, TimeInForce
@@ -385,3 +386,52 @@ def test_a_modify_the_order_itself_refuses_never_reaches_the_broker(fakes: Modul
         engine.replace("acct-AAA-1", T1, stop_price=Decimal(40))
     assert engine.broker.drain_events() == []
     assert engine.ledger.amendments() == []
+
+
+# --- whole shares -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", [ReplaceMethod.MODIFY, ReplaceMethod.CANCEL_REPLACE])
+def test_a_replace_to_a_fraction_of_a_share_is_refused_naming_order_and_quantity(
+    fakes: ModuleType, method: ReplaceMethod
+) -> None:
+    engine = engine_with(fakes, ModifyingBroker(fakes.FakeBroker()))
+    engine.place(limit_order(), T0)
+
+    with pytest.raises(
+        ExecutionError,
+        match=r"order acct-AAA-1: quantity 10\.5 is not a whole number of shares; "
+        "AAA trades whole shares only",
+    ):
+        engine.replace("acct-AAA-1", T1, quantity=Decimal("10.5"), method=method)
+    assert engine.broker.drain_events() == []
+    assert engine.broker.cancel_requests == []
+    assert engine.ledger.amendments() == []
+    assert [o.client_order_id for o in engine.ledger.orders()] == ["acct-AAA-1"]
+    assert engine.order("acct-AAA-1").quantity == Decimal(100)
+
+
+def test_an_order_for_a_fraction_of_a_share_is_refused_before_it_is_saved(
+    fakes: ModuleType,
+) -> None:
+    engine = engine_with(fakes)
+    order = limit_order()
+    order.quantity = Decimal("0.25")
+
+    with pytest.raises(ExecutionError, match=r"quantity 0\.25 is not a whole number of shares"):
+        engine.place(order, T0)
+    assert engine.ledger.orders() == []
+    assert engine.broker.submitted == []
+
+
+def test_an_instrument_that_allows_fractions_takes_a_fractional_quantity(
+    fakes: ModuleType,
+) -> None:
+    engine = engine_with(fakes, ModifyingBroker(fakes.FakeBroker()))
+    engine.instruments = {"AAA": Instrument("AAA", fractional=True)}
+    engine.place(limit_order(), T0)
+
+    engine.replace("acct-AAA-1", T1, quantity=Decimal("10.5"))
+    engine.process_broker_events()
+
+    assert engine.ledger.order("acct-AAA-1").quantity == Decimal("10.5")

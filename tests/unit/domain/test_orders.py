@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from quantcli.domain.errors import DataError, ExecutionError, IllegalOrderTransition
 from quantcli.domain.fills import Fill
-from quantcli.domain.orders import Order
+from quantcli.domain.instrument import Instrument
+from quantcli.domain.orders import Order, check_order_quantity
 from quantcli.domain.trading_types import OrderSide, OrderStatus, OrderType, TimeInForce
 
 T0 = datetime(2024, 1, 2, 14, 30, tzinfo=UTC)
@@ -294,3 +295,25 @@ def test_order_rebuilt_from_its_average_price_keeps_filling_correctly() -> None:
     order.apply_fill(make_fill(60, 11, fill_id="O-1-F2"))
     # (40 × 10.5 + 60 × 11) / 100 = (420 + 660) / 100
     assert order.average_fill_price == Decimal("10.8")
+
+
+@pytest.mark.parametrize("quantity", ["1", "10", "250000", "10.000"])
+def test_an_equity_takes_whole_share_quantities(quantity: str) -> None:
+    assert check_order_quantity("o-1", Decimal(quantity), Instrument("AAA")) == Decimal(quantity)
+
+
+@pytest.mark.parametrize("quantity", ["10.5", "0.001", "99.99"])
+def test_an_equity_refuses_a_fraction_of_a_share_naming_order_and_quantity(quantity: str) -> None:
+    with pytest.raises(ExecutionError) as raised:
+        check_order_quantity("o-1", Decimal(quantity), Instrument("AAA"))
+
+    assert str(raised.value) == (
+        f"order o-1: quantity {quantity} is not a whole number of shares; "
+        "AAA trades whole shares only"
+    )
+
+
+def test_an_instrument_that_allows_fractions_takes_them() -> None:
+    coin = Instrument("BTC-USD", asset_class="crypto", fractional=True)
+
+    assert check_order_quantity("o-1", Decimal("0.125"), coin) == Decimal("0.125")

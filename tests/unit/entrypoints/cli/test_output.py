@@ -14,6 +14,7 @@ from quantcli.entrypoints.cli.output import (
     money,
     number,
     percent,
+    quantity,
     ratio,
     seconds,
     table,
@@ -116,3 +117,18 @@ def test_table_formats_int_and_float_cells_and_right_aligns_them() -> None:
         "trades    6,791  True",
         "ratio   118.745  False",
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("-10", "-10"),
+        ("1234", "1,234"),
+        ("10.000", "10"),
+        ("-10.5", "-10.5"),
+        ("1234.250", "1,234.25"),
+        ("0.001", "0.001"),
+    ],
+)
+def test_a_quantity_shows_its_fractional_part_and_never_rounds_it(value: str, shown: str) -> None:
+    assert quantity(Decimal(value)) == shown
