@@ -202,6 +202,12 @@ class TradingSession:
                 self.marks[symbol] = to_decimal(bar.close, f"{symbol} close")
             self.sizer.observe(bars)
 
+    def seed_marks(self, closes: Mapping[str, Decimal]) -> None:
+        """Marks from stored closes before the first bar replayed, so a held symbol without a
+        bar in the first slices is valued at its last close rather than not at all."""
+        for symbol, close in closes.items():
+            self.marks.setdefault(symbol, close)
+
     def warm_up(self, timestamp: datetime, bars: Mapping[str, Bar]) -> None:
         """A bar finished before a restart: marks, sizing history and calendar position only."""
         day = self._session_day(timestamp)

@@ -60,13 +60,11 @@ def test_kill_with_no_session_running_cancels_working_paper_orders_and_says_how_
     assert "No working paper orders to cancel." in again.stdout
 
 
-def test_kill_leaves_the_orders_of_a_running_session_to_it(
-    traded_cli: RunCli, tmp_path: Path
-) -> None:
-    data_dir = tmp_path / "data"
+def _paced_session(tmp_path: Path) -> subprocess.Popen[str]:
+    """`quantcli paper` of account busy, one bar a second, in the background."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("QUANTCLI_")}
-    environment["QUANTCLI_DATA_DIR"] = str(data_dir)
-    session = subprocess.Popen(
+    environment["QUANTCLI_DATA_DIR"] = str(tmp_path / "data")
+    return subprocess.Popen(
         [sys.executable, "-m", "quantcli", "paper", *PACED_SESSION],
         cwd=tmp_path,
         env=environment,
@@ -74,6 +72,13 @@ def test_kill_leaves_the_orders_of_a_running_session_to_it(
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_kill_leaves_the_orders_of_a_running_session_to_it(
+    traded_cli: RunCli, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    session = _paced_session(tmp_path)
     try:
         deadline = time.monotonic() + 120
         while not any(o.status.is_open for o in ledger_orders(data_dir, "busy")):
@@ -93,6 +98,32 @@ def test_kill_leaves_the_orders_of_a_running_session_to_it(
     assert "Kill switch TRIPPED" in out
     # The session acted on the trip itself at its next bar: nothing of busy is left working.
     assert not any(o.status.is_open for o in ledger_orders(data_dir, "busy"))
+
+
+def test_cancel_and_replace_refuse_an_account_a_session_is_trading(
+    traded_cli: RunCli, tmp_path: Path
+) -> None:
+    # Each process holds its own copy of the simulated book: a change made beside a running
+    # session would be lost or doubled, so it is refused and nothing changes.
+    data_dir = tmp_path / "data"
+    session = _paced_session(tmp_path)
+    try:
+        deadline = time.monotonic() + 120
+        while not (working := [o for o in ledger_orders(data_dir, "busy") if o.status.is_open]):
+            assert session.poll() is None, session.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        order_id = working[0].client_order_id
+        cancelled = traded_cli("cancel", order_id, "--account", "busy")
+        replaced = traded_cli("replace", order_id, "--account", "busy", "--quantity", "1")
+    finally:
+        session.kill()
+        session.communicate(timeout=60)
+    for result, action in ((cancelled, "cancel"), (replaced, "replace")):
+        assert result.returncode == 1, result.stdout
+        assert (
+            f"Error: cannot {action} order {order_id}: a paper session is trading account busy; "
+        ) in result.stderr
 
 
 def test_positions_mark_an_account_at_its_own_last_bar_and_say_so(

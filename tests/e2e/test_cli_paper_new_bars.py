@@ -21,10 +21,10 @@ def ledger_orders(data_dir: Path, account: str) -> list[Order]:
         return list(SqliteLedger(database).orders(account=account))
 
 
-def _import_next_session(run_cli: RunCli, tmp_path: Path) -> None:
-    """A daily update: one new bar for each of the quickstart's 4 symbols."""
+def _import_next_session(run_cli: RunCli, tmp_path: Path, symbols: int = 4) -> None:
+    """A daily update: one new bar for each of the first `symbols` of the quickstart's 4."""
     with SqliteDatabase(tmp_path / "data" / "quantcli.db") as database:
-        last = SqliteBarStore(database).read_bars().groupby("symbol").tail(1)
+        last = SqliteBarStore(database).read_bars().groupby("symbol").tail(1).head(symbols)
     assert {f"{t:%Y-%m-%d}" for t in last["timestamp"]} == {"2018-11-26"}
     rows = ["symbol,date,open,high,low,close,volume"]
     for symbol, close in zip(last["symbol"], last["close"] * 1.01, strict=True):
@@ -68,3 +68,21 @@ def test_paper_with_every_bar_built_builds_nothing(traded_cli: RunCli) -> None:
     assert result.returncode == 0, result.stderr
     assert "had no features" not in result.stdout
     assert "Paper account fresh: 3 bars" in result.stdout
+
+
+def test_a_bar_for_one_symbol_is_traded_with_the_others_marked_at_their_last_close(
+    traded_cli: RunCli, tmp_path: Path
+) -> None:
+    # Only SYN00 gets the new session's bar; the symbols the account holds without a bar in
+    # that slice are valued at their last stored close, not refused ("no mark price").
+    _import_next_session(traded_cli, tmp_path, symbols=1)
+    with SqliteDatabase(tmp_path / "data" / "quantcli.db") as database:
+        held = SqliteLedger(database).load_portfolio("paper")
+    assert held is not None
+    assert any(not p.is_flat for s, p in held.positions.items() if s != "SYN00")
+
+    result = traded_cli("paper", "--days", "1")
+
+    assert result.returncode == 0, result.stderr
+    assert "Paper account paper: 1 bars, " in result.stdout
+    assert "no mark price" not in result.stderr

@@ -60,7 +60,7 @@ def backtest_model(
     configuration = {
         "strategy": attrs.asdict(container.strategy()),
         "model": chosen.label,
-        "predictions": "out-of-sample, purged walk-forward",
+        "predictions": "out-of-sample: the mean over the CPCV test paths of each row",
         # risk.sizing.method, as paper and live sessions size the same signals.
         "sizing": sizing_description(sizing),
         **_cost_configuration(container),

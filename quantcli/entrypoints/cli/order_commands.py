@@ -3,13 +3,15 @@
 Both act as a session would: the account is restored from its ledger, the order is changed at
 the account's broker through the execution engine, and the broker's events are booked in the
 ledger, so the next session finds the two agreeing. A paper account's broker is its simulated
-book (durable, like a real broker's); with `--live`, IB (see live_orders). Run them while no
-session is trading the account: each process holds its own copy of the book.
+book (durable, like a real broker's); with `--live`, IB (see live_orders). A paper account's
+order changes only while no session trades the account (each process holds its own copy of the
+book): the command takes the account's session lock, and is refused while a session holds it.
 """
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -98,7 +100,22 @@ def working_order(
     """The working order of a paper account, or with `live` of a live account at IB."""
     if live:
         return live_working_order(container, client_order_id, account, action)
-    return nullcontext(paper_working_order(container, client_order_id, account, action))
+    return _idle_paper_working_order(container, client_order_id, account, action)
+
+
+@contextmanager
+def _idle_paper_working_order(
+    container: Container, client_order_id: str, account: str, action: str
+) -> Iterator[WorkingOrder]:
+    """The paper order, with every session held off its account until the change is booked."""
+    with container.session_lock().idle(account) as idle:
+        if not idle:
+            raise ExecutionError(
+                f"cannot {action} order {client_order_id}: a paper session is trading account "
+                f"{account}; {action} it after the session stops, or trip the kill switch "
+                "(`quantcli kill`), which the session acts on at its next bar"
+            )
+        yield paper_working_order(container, client_order_id, account, action)
 
 
 def cancel_order(

@@ -67,14 +67,18 @@ def quickstart(
     window = workflows.paper_window(container, paper_settings.days, symbols)
     # Hold the paper-trading window out of training so paper results stay out of sample.
     until = (window["timestamp"].min() - pd.Timedelta(seconds=1)).to_pydatetime()
-    workflows.train(container, until)
+    # The rest of the path uses the version trained here, even when an earlier run's version
+    # is in production.
+    trained = workflows.train(container, until).version.version
 
     click.echo("[5/7] Backtest")
-    _, report = backtest_workflows.backtest_model(container)
+    _, report = backtest_workflows.backtest_model(container, version=trained)
 
     click.echo("[6/7] Signals and paper trading")
-    workflows.signals(container)
-    workflows.paper(container, paper_settings.days, paper_settings.account, symbols)
+    workflows.signals(container, version=trained)
+    workflows.paper(
+        container, paper_settings.days, paper_settings.account, symbols, version=trained
+    )
     workflows.show_positions(container, paper_settings.account)
 
     click.echo(f"[7/7] Report written to {report.resolve()}")

@@ -38,12 +38,26 @@ from quantcli.entrypoints.trading_providers import backtest_only_costs
 
 
 def paper_window(container: Container, days: int, symbols: Sequence[str] | None) -> pd.DataFrame:
+    """The bars of the latest `days` timestamps of the chosen (else every stored) symbol."""
+    return _paper_bars(container, days, symbols)[0]
+
+
+def _paper_bars(
+    container: Container, days: int, symbols: Sequence[str] | None
+) -> tuple[pd.DataFrame, dict[str, Decimal]]:
+    """The paper window, and each symbol's last close before it: a symbol with no bar in the
+    window's first slices (a bar imported for another symbol only) is still marked."""
     bar_store = container.bar_store()
     bars = bar_store.read_bars(stored_symbols(bar_store, symbols))
     timestamps = sorted(bars["timestamp"].unique())
     if len(timestamps) < days:
         raise DataError(f"only {len(timestamps)} bars stored, fewer than the {days} to paper-trade")
-    return bars[bars["timestamp"] >= timestamps[-days]]
+    in_window = bars["timestamp"] >= timestamps[-days]
+    earlier = bars[~in_window].sort_values("timestamp").groupby("symbol")["close"].last()
+    closes = {
+        str(symbol): to_decimal(close, f"{symbol} close") for symbol, close in earlier.items()
+    }
+    return bars[in_window], closes
 
 
 def paper(
@@ -52,12 +66,15 @@ def paper(
     account: str,
     symbols: Sequence[str] | None = None,
     pace_seconds: float = 0.0,
+    *,
+    version: int | None = None,
 ) -> SessionSummary:
-    """Paper-trade the latest `days` bars; an account that traded before resumes after its
-    last finished bar, settling with the broker whatever a crash left open. The session holds
-    the account's session lock while it runs (see `quantcli kill`)."""
+    """Paper-trade the latest `days` bars with model version `version` (None: production, else
+    the latest); an account that traded before resumes after its last finished bar, settling
+    with the broker whatever a crash left open. The session holds the account's session lock
+    while it runs (see `quantcli kill`)."""
     with container.session_lock().session(account):
-        return _paper(container, days, account, symbols, pace_seconds)
+        return _paper(container, days, account, symbols, pace_seconds, version=version)
 
 
 def _paper(
@@ -66,10 +83,12 @@ def _paper(
     account: str,
     symbols: Sequence[str] | None,
     pace_seconds: float,
+    *,
+    version: int | None,
 ) -> SessionSummary:
     settings = container.settings()
-    window = paper_window(container, days, symbols)
-    model = training_workflows.load_model(container)
+    window, closes_before = _paper_bars(container, days, symbols)
+    model = training_workflows.load_model(container, version)
     start = window["timestamp"].min()
     until = training_workflows.trained_until(model)
     if pd.Timestamp(until) >= start:
@@ -90,6 +109,7 @@ def _paper(
     opening_cash = ledger.open_account(account, settings.backtest.initial_cash, start)
     restored = restore_account(ledger, account, opening_cash)
     session = start_session(container, account, broker, signals, restored)
+    session.seed_marks(closes_before)
     recovery = session.recover(restored.last_bar, resubmit=settings.trading.resubmit_unacknowledged)
     report_recovery(account, restored.last_bar, recovery)
     pending = _bars_after(window, restored.last_bar)

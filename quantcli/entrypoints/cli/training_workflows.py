@@ -207,10 +207,11 @@ def validate(container: Container, name: str, version: int | None) -> ModelValid
     return validation
 
 
-def load_model(container: Container) -> TrainedModel:
-    """The production version of the ensemble, else its latest; prints which version it is
-    (`Model: direction-ensemble v2 (production)`), as signals, paper and live use it."""
-    version, model = chosen_model(container.model_registry(), MODEL_NAME)
+def load_model(container: Container, version: int | None = None) -> TrainedModel:
+    """Version `version` of the ensemble, None: the production version, else the latest;
+    prints which version it is (`Model: direction-ensemble v2 (production)`), as signals,
+    paper and live use it."""
+    version, model = chosen_model(container.model_registry(), MODEL_NAME, version)
     click.echo(f"Model: {version.label}")
     return model
 

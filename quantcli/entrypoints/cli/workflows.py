@@ -89,13 +89,17 @@ def train(container: Container, until: datetime | None = None) -> EnsembleTraini
     return training_workflows.train(container, until)
 
 
-def load_model(container: Container) -> TrainedModel:
-    return training_workflows.load_model(container)
+def load_model(container: Container, version: int | None = None) -> TrainedModel:
+    return training_workflows.load_model(container, version)
 
 
-def signals(container: Container, as_of: datetime | None = None) -> list[Signal]:
+def signals(
+    container: Container, as_of: datetime | None = None, *, version: int | None = None
+) -> list[Signal]:
+    """Today's signals of model version `version` (None: production, else the latest)."""
     feature_table = container.feature_store().load(FEATURES_TABLE)
-    found = generate_signals(feature_table, load_model(container), container.strategy(), as_of)
+    model = load_model(container, version)
+    found = generate_signals(feature_table, model, container.strategy(), as_of)
     found.sort(key=lambda signal: (-signal.target_weight, -signal.probability_up))
     moment = found[0].as_of if found else as_of
     longs = sum(1 for s in found if s.direction > 0)
