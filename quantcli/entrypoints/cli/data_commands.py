@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from quantcli.adapters.data.synthetic_market import MAX_SYMBOLS, MAX_YEARS
 from quantcli.entrypoints.cli import workflows
 from quantcli.entrypoints.cli.app_context import AppContext
+from quantcli.entrypoints.cli.synthetic_options import synthetic_size_options
 
 
 @click.group()
@@ -17,17 +17,7 @@ def data() -> None:
 
 
 @data.command()
-@click.option(
-    "--symbols",
-    "n_symbols",
-    type=click.IntRange(1, MAX_SYMBOLS),
-    help=f"Number of symbols (1 to {MAX_SYMBOLS}).",
-)
-@click.option(
-    "--years",
-    type=click.FloatRange(0, MAX_YEARS, min_open=True),
-    help=f"Years of daily bars (at most {MAX_YEARS:g}).",
-)
+@synthetic_size_options()
 @click.option("--seed", type=int, help="Random seed (default: quantcli.seed).")
 @click.option(
     "--signal-strength",

@@ -9,9 +9,9 @@ import attrs
 import click
 import pandas as pd
 
-from quantcli.adapters.data.synthetic_market import MAX_SYMBOLS, MAX_YEARS
 from quantcli.entrypoints.cli import backtest_workflows, workflows
 from quantcli.entrypoints.cli.app_context import AppContext
+from quantcli.entrypoints.cli.synthetic_options import synthetic_size_options
 
 
 @click.command()
@@ -21,17 +21,7 @@ from quantcli.entrypoints.cli.app_context import AppContext
     type=click.Path(path_type=Path, dir_okay=False),
     help="Import this CSV/Parquet file instead of generating a synthetic market.",
 )
-@click.option(
-    "--symbols",
-    "n_symbols",
-    type=click.IntRange(1, MAX_SYMBOLS),
-    help=f"Synthetic symbols (1 to {MAX_SYMBOLS}).",
-)
-@click.option(
-    "--years",
-    type=click.FloatRange(0, MAX_YEARS, min_open=True),
-    help=f"Synthetic years (at most {MAX_YEARS:g}).",
-)
+@synthetic_size_options("synthetic ")
 @click.pass_obj
 def quickstart(
     app: AppContext, data_path: Path | None, n_symbols: int | None, years: float | None
