@@ -19,8 +19,9 @@ import pandas as pd
 from quantcli import kernels
 from quantcli.application.ports import BarStore
 from quantcli.application.rule_strategies import WeightsStrategy
-from quantcli.application.run_backtest import LeverageLimit, backtest_weights, check_weights
+from quantcli.application.run_backtest import backtest_weights
 from quantcli.application.stored_symbols import stored_symbols
+from quantcli.application.strategy_weights import LeverageLimit, check_weights
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
 from quantcli.domain.errors import DataError, ValidationError
 

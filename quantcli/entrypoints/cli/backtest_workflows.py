@@ -21,13 +21,9 @@ from quantcli.application.model_versions import chosen_predictions
 from quantcli.application.parameter_sweep import sweep_sma_crossover
 from quantcli.application.report_tearsheet import read_benchmark_closes
 from quantcli.application.rule_strategies import WeightsStrategy
-from quantcli.application.run_backtest import (
-    BacktestResult,
-    LeverageLimit,
-    run_backtest,
-    run_strategy_backtest,
-)
+from quantcli.application.run_backtest import BacktestResult, run_backtest, run_strategy_backtest
 from quantcli.application.strategy_sweep import sweep_strategy
+from quantcli.application.strategy_weights import LeverageLimit
 from quantcli.application.walk_forward import WindowMode
 from quantcli.application.walk_forward_sweep import WalkForwardSweep, walk_forward_sma_crossover
 from quantcli.application.weight_sizing import sizing_description

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from quantcli.application.rule_strategies import SmaCrossStrategy
-from quantcli.application.run_backtest import backtest_weights, check_weights
+from quantcli.application.run_backtest import backtest_weights
+from quantcli.application.strategy_weights import check_weights
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
 from quantcli.domain.errors import DataError
 from quantcli.entrypoints.cli.strategy_options import parse_grid
