@@ -171,7 +171,7 @@ def test_ctrl_c_in_train_says_nothing_was_registered_then_exits_130(
 def test_ctrl_c_in_tune_says_nothing_was_saved_then_exits_130(
     traded_cli: RunCli, tmp_path: Path
 ) -> None:
-    code, _out, err = interrupt(tmp_path, ("tune", "--trials", "5"), "Tuning ", 2.0)
+    code, _out, err = interrupt(tmp_path, ("tune", "--trials", "5"), "Tuning: ", 2.0)
 
     assert code == 130
     assert "Traceback" not in err
