@@ -15,7 +15,7 @@ import pytest
 from quantcli.adapters.data import SyntheticMarket
 from quantcli.adapters.reporting import HtmlReportWriter
 from quantcli.adapters.storage import SqliteBarStore, SqliteDatabase
-from quantcli.application.ports import BacktestReport
+from quantcli.application.backtest.ports import BacktestReport
 
 Measure = Callable[..., Any]
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from skfolio.model_selection import CombinatorialPurgedCV as SkfolioCPCV
 
-from quantcli.application.cpcv import CombinatorialPurgedCV
+from quantcli.application.validation.cpcv import CombinatorialPurgedCV
 
 Measure = Callable[..., Any]
 N_SAMPLES = 1_000_000

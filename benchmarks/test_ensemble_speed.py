@@ -22,13 +22,13 @@ from quantcli.adapters.ml import (
     LogisticMetaLearner,
     XgboostEstimator,
 )
-from quantcli.application.ensemble import (
+from quantcli.application.modeling.ensemble import (
     EnsembleTrainingResult,
     plan_parallelism,
     train_stacked_ensemble,
 )
-from quantcli.application.ports import EstimatorFactory
-from quantcli.application.purged_splits import PurgedWalkForward
+from quantcli.application.modeling.ports import EstimatorFactory
+from quantcli.application.validation.purged_splits import PurgedWalkForward
 
 Measure = Callable[..., Any]
 ROWS = 12_000 if os.environ.get("QUANTCLI_BENCH_FULL") == "1" else 3_000

@@ -19,8 +19,8 @@ import pytest
 
 from quantcli.adapters.brokers import SimulatedBroker, SimulatedBrokerJournal
 from quantcli.adapters.storage import SqliteDatabase, SqliteLedger
-from quantcli.application.order_sizing import SizingPolicy
-from quantcli.application.run_trading_session import TradingSession
+from quantcli.application.strategy.order_sizing import SizingPolicy
+from quantcli.application.trading.run_trading_session import TradingSession
 from quantcli.domain.bar import Bar
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
 from quantcli.domain.positions import Portfolio

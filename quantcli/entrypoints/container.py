@@ -30,10 +30,10 @@ from quantcli.adapters.storage import (
     SqliteLedger,
 )
 from quantcli.adapters.storage.session_lock import FileSessionLock
-from quantcli.application.ensemble import StackedEnsemble
-from quantcli.application.feature_spec import FeatureSpec
-from quantcli.application.purged_splits import PurgedWalkForward
-from quantcli.application.strategy import ThresholdStrategy
+from quantcli.application.features.feature_spec import FeatureSpec
+from quantcli.application.modeling.ensemble import StackedEnsemble
+from quantcli.application.validation.purged_splits import PurgedWalkForward
+from quantcli.application.validation.threshold_strategy import ThresholdStrategy
 from quantcli.entrypoints.settings import Settings
 from quantcli.entrypoints.trading_providers import (
     build_kill_switch_policy,

@@ -12,8 +12,8 @@ import attrs
 
 from quantcli.adapters.brokers import SimulatedBroker, SimulatedBrokerJournal
 from quantcli.adapters.storage import SqliteDatabase, SqliteLedger
-from quantcli.application.kill_switch import KillSwitchPolicy
-from quantcli.application.risk_engine import RiskEngine
+from quantcli.application.risk.kill_switch import KillSwitchPolicy
+from quantcli.application.risk.risk_engine import RiskEngine
 from quantcli.domain.cost_models import (
     CommissionTier,
     MarketImpact,

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from quantcli.adapters.ml import FileModelRegistry
-from quantcli.application.run_backtest import run_backtest
+from quantcli.application.backtest.run_backtest import run_backtest
 from quantcli.entrypoints.cli import backtest_workflows
 from quantcli.entrypoints.container import build_container
 from quantcli.entrypoints.settings import load_settings

@@ -18,7 +18,7 @@ import pytest
 
 from quantcli.adapters.ml import FileModelRegistry, LightGbmEstimator
 from quantcli.adapters.storage import ParquetFeatureStore
-from quantcli.application.ports import TrainedModel
+from quantcli.application.modeling.ports import TrainedModel
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 NAME = "direction-lgbm"

@@ -14,7 +14,7 @@ import pytest
 
 from quantcli.adapters.brokers import SimulatedBroker, SimulatedBrokerJournal
 from quantcli.adapters.storage import SqliteBarStore, SqliteDatabase, SqliteLedger
-from quantcli.application.reconcile_positions import rebuild_portfolio
+from quantcli.application.trading.reconcile_positions import rebuild_portfolio
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
 from quantcli.domain.orders import Order, OrderAmendment, ReplaceMethod
 from quantcli.domain.trading_types import OrderSide, OrderStatus, OrderType, TimeInForce

@@ -25,7 +25,7 @@ import pytest
 
 from quantcli.adapters.brokers import SimulatedBroker, SimulatedBrokerJournal
 from quantcli.adapters.storage import SqliteDatabase, SqliteLedger
-from quantcli.application.reconcile_positions import rebuild_portfolio
+from quantcli.application.trading.reconcile_positions import rebuild_portfolio
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
 from quantcli.domain.trading_types import OrderStatus
 

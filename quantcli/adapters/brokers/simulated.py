@@ -51,7 +51,7 @@ from quantcli.adapters.brokers.simulated_matching import (
     satisfies_limit,
     stop_trigger_price,
 )
-from quantcli.application.ports.trading import (
+from quantcli.application.trading.ports import (
     BrokerEvent,
     BrokerOrderState,
     OrderAmended,

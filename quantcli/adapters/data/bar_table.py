@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
-from quantcli.application.ports import PRICE_COLUMNS, check_bar_frame
+from quantcli.application.marketdata.ports import PRICE_COLUMNS, check_bar_frame
 from quantcli.domain import DataError, ValidationError, ohlcv_problem
 from quantcli.domain.instrument import check_symbol
 

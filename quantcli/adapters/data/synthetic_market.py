@@ -37,7 +37,7 @@ from quantcli.adapters.data.synthetic_model import (
     draw_traits,
     simulate_paths,
 )
-from quantcli.application.ports import check_bar_frame
+from quantcli.application.marketdata.ports import check_bar_frame
 from quantcli.domain import ValidationError
 
 SECTORS: tuple[str, ...] = ("technology", "financials", "healthcare", "energy", "consumer")

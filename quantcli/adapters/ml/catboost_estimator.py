@@ -14,7 +14,7 @@ import numpy.typing as npt
 from catboost import CatBoostClassifier, CatBoostError, Pool
 
 from quantcli.adapters.ml.gradient_boosted import GradientBoostedEstimator
-from quantcli.application.ports import FloatArray
+from quantcli.application.common.ports import FloatArray
 from quantcli.domain.errors import ModelError
 
 MODEL_FORMAT = "quantcli-catboost-v1"

@@ -16,7 +16,7 @@ from quantcli.adapters.ml.catboost_estimator import CatboostEstimator
 from quantcli.adapters.ml.lightgbm_estimator import LightGbmEstimator
 from quantcli.adapters.ml.meta_learners import LogisticMetaLearner, RidgeLogitMetaLearner
 from quantcli.adapters.ml.xgboost_estimator import XgboostEstimator
-from quantcli.application.ports import Estimator
+from quantcli.application.modeling.ports import Estimator
 from quantcli.domain.errors import ModelError
 
 ENVELOPE_FORMAT = "quantcli-estimator-v1"

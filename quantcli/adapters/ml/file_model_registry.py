@@ -48,7 +48,7 @@ from quantcli.adapters.ml.prediction_files import (
     read_predictions,
     write_predictions,
 )
-from quantcli.application.ports import ModelVersion, TrainedModel
+from quantcli.application.modeling.ports import ModelVersion, TrainedModel
 from quantcli.domain.errors import ModelError, StorageError, ValidationError
 from quantcli.domain.model_stages import ModelLineage, is_stage
 

@@ -16,7 +16,7 @@ from quantcli.adapters.ml.model_files import (
     fsync_directory,
     read_model_folder,
 )
-from quantcli.application.ports import TrainedModel
+from quantcli.application.modeling.ports import TrainedModel
 from quantcli.domain.errors import ModelError, StorageError
 
 __all__ = ["FileModelStore", "check_model_name"]

@@ -17,7 +17,8 @@ from quantcli.adapters.ml.training_data import (
     mean_abs_contribution,
     prediction_input,
 )
-from quantcli.application.ports import FloatArray, ImportanceKind
+from quantcli.application.common.ports import FloatArray
+from quantcli.application.modeling.ports import ImportanceKind
 from quantcli.domain.errors import ModelError
 
 ModelT = TypeVar("ModelT")

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from quantcli.adapters.ml.gradient_boosted import GradientBoostedEstimator
-from quantcli.application.ports import FloatArray
+from quantcli.application.common.ports import FloatArray
 
 
 class LightGbmEstimator(GradientBoostedEstimator[lgb.Booster]):

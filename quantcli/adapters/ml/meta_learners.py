@@ -21,7 +21,8 @@ from quantcli.adapters.ml.training_data import (
     check_training_data,
     prediction_input,
 )
-from quantcli.application.ports import FloatArray, ImportanceKind
+from quantcli.application.common.ports import FloatArray
+from quantcli.application.modeling.ports import ImportanceKind
 from quantcli.domain.errors import ModelError
 
 MetaInputs = Literal["probability", "logit"]

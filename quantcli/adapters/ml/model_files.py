@@ -22,7 +22,7 @@ from quantcli.adapters.ml.estimator_codec import (
     encode_estimator,
 )
 from quantcli.adapters.ml.metadata_json import decode_metadata, encode_metadata
-from quantcli.application.ports import TrainedModel
+from quantcli.application.modeling.ports import TrainedModel
 from quantcli.domain.errors import ModelError
 
 MODEL_FILE = "model.txt"

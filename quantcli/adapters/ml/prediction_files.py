@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-from quantcli.application.ports.registry import REQUIRED_PREDICTION_COLUMNS
+from quantcli.application.modeling.ports import REQUIRED_PREDICTION_COLUMNS
 from quantcli.domain.errors import ModelError
 
 PREDICTIONS_FILE = "predictions.parquet"

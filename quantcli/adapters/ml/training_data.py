@@ -7,7 +7,8 @@ import re
 import numpy as np
 import numpy.typing as npt
 
-from quantcli.application.ports import FloatArray, ImportanceKind
+from quantcli.application.common.ports import FloatArray
+from quantcli.application.modeling.ports import ImportanceKind
 from quantcli.domain.errors import ModelError
 
 # Names must survive each library's model text unchanged: LightGBM rewrites whitespace and

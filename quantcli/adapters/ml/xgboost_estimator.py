@@ -11,7 +11,7 @@ import numpy.typing as npt
 import xgboost as xgb
 
 from quantcli.adapters.ml.gradient_boosted import GradientBoostedEstimator
-from quantcli.application.ports import FloatArray
+from quantcli.application.common.ports import FloatArray
 
 MODEL_FORMAT = "quantcli-xgboost-v1"
 

@@ -25,8 +25,8 @@ from quantcli.adapters.reporting.markup import (
     metric_format,
 )
 from quantcli.adapters.reporting.metric_labels import metrics_table
-from quantcli.application.ports.research import (
-    ALL_SYMBOLS,
+from quantcli.application.analytics.report_analytics import ALL_SYMBOLS
+from quantcli.application.backtest.ports import (
     FILL_REASON_LIQUIDATION,
     FILL_REASON_SAME_BAR_CLOSE,
     FILL_REASON_SIGNAL,

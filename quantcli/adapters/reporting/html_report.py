@@ -33,8 +33,7 @@ from quantcli.adapters.reporting.markup import (
     write_atomically,
 )
 from quantcli.adapters.reporting.walk_forward_sections import run_section, summary_section
-from quantcli.application.ports import BacktestReport
-from quantcli.application.ports.research import WalkForwardReport
+from quantcli.application.backtest.ports import BacktestReport, WalkForwardReport
 from quantcli.domain.errors import ValidationError
 
 __all__ = ["HtmlReportWriter", "fills_csv_path", "format_metric"]

@@ -24,7 +24,7 @@ from quantcli.adapters.reporting.plotly_base import (
     Chart,
     values,
 )
-from quantcli.application.ports.research import BacktestReport, Tearsheet
+from quantcli.application.backtest.ports import BacktestReport, Tearsheet
 
 
 def header(report: BacktestReport) -> str:

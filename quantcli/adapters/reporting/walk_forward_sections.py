@@ -18,7 +18,7 @@ from quantcli.adapters.reporting.markup import (
     period_line,
 )
 from quantcli.adapters.reporting.metric_labels import metrics_table
-from quantcli.application.ports.research import WalkForwardRun
+from quantcli.application.backtest.ports import WalkForwardRun
 
 _SUMMARY_COLUMNS = {
     "n_windows": "windows",

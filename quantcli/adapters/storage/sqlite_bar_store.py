@@ -13,7 +13,7 @@ import pandas as pd
 
 from quantcli.adapters.storage.sqlite_codecs import datetime_to_ns
 from quantcli.adapters.storage.sqlite_database import SqliteDatabase
-from quantcli.application.ports.bars import (
+from quantcli.application.marketdata.ports import (
     BAR_COLUMNS,
     PRICE_COLUMNS,
     check_bar_frame,

@@ -11,7 +11,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from quantcli.application.ports import FloatArray
+from quantcli.application.common.ports import FloatArray
 from quantcli.domain.errors import ValidationError
 
 BAR_INPUTS = ("timestamp", "open", "high", "low", "close", "volume")

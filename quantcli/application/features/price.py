@@ -8,8 +8,8 @@ from functools import partial
 import numpy as np
 
 from quantcli import kernels
+from quantcli.application.common.ports import FloatArray
 from quantcli.application.features.definition import FeatureDefinition, FeatureFamily, SymbolBars
-from quantcli.application.ports import FloatArray
 
 TRADING_DAYS_PER_YEAR = 252
 # The long window of volatility_ratio, in multiples of the short one.

@@ -7,6 +7,7 @@ from functools import partial
 import numpy as np
 
 from quantcli import kernels
+from quantcli.application.common.ports import FloatArray
 from quantcli.application.features.definition import (
     FeatureDefinition,
     FeatureFamily,
@@ -14,7 +15,6 @@ from quantcli.application.features.definition import (
     family_member,
 )
 from quantcli.application.features.parameters import BollingerParameters, FeatureParameters
-from quantcli.application.ports import FloatArray
 
 
 def _volume_zscore(bars: SymbolBars, window: int) -> FloatArray:

@@ -15,8 +15,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from quantcli import kernels
+from quantcli.application.common.ports import FloatArray
 from quantcli.application.features.definition import SymbolBars
-from quantcli.application.ports import FloatArray
 from quantcli.domain.errors import ValidationError
 
 TimeArray = npt.NDArray[np.datetime64]

@@ -7,6 +7,7 @@ from functools import partial
 import numpy as np
 
 from quantcli import kernels
+from quantcli.application.common.ports import FloatArray
 from quantcli.application.features.definition import (
     FeatureDefinition,
     FeatureFamily,
@@ -19,7 +20,6 @@ from quantcli.application.features.parameters import (
     MacdParameters,
     StochParameters,
 )
-from quantcli.application.ports import FloatArray
 
 HLC = ("high", "low", "close")
 

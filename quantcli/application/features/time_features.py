@@ -8,13 +8,13 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from quantcli.application.common.ports import FloatArray
 from quantcli.application.features.definition import (
     FeatureDefinition,
     FeatureFamily,
     SymbolBars,
     SymbolCompute,
 )
-from quantcli.application.ports import FloatArray
 
 CalendarField = Callable[[pd.DatetimeIndex], "pd.Index[int]"]
 

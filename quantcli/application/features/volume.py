@@ -7,8 +7,8 @@ from functools import partial
 import numpy as np
 
 from quantcli import kernels
+from quantcli.application.common.ports import FloatArray
 from quantcli.application.features.definition import FeatureDefinition, FeatureFamily, SymbolBars
-from quantcli.application.ports import FloatArray
 
 
 def lagged_difference(values: FloatArray, lag: int) -> FloatArray:

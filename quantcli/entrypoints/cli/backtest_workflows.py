@@ -17,16 +17,23 @@ import click
 import pandas as pd
 
 from quantcli import kernels
-from quantcli.application.model_versions import chosen_predictions
-from quantcli.application.parameter_sweep import sweep_sma_crossover
-from quantcli.application.report_tearsheet import read_benchmark_closes
-from quantcli.application.rule_strategies import WeightsStrategy
-from quantcli.application.run_backtest import BacktestResult, run_backtest, run_strategy_backtest
-from quantcli.application.strategy_sweep import sweep_strategy
-from quantcli.application.strategy_weights import LeverageLimit
-from quantcli.application.walk_forward import WindowMode
-from quantcli.application.walk_forward_sweep import WalkForwardSweep, walk_forward_sma_crossover
-from quantcli.application.weight_sizing import sizing_description
+from quantcli.application.backtest.parameter_sweep import sweep_sma_crossover
+from quantcli.application.backtest.report_tearsheet import read_benchmark_closes
+from quantcli.application.backtest.run_backtest import (
+    BacktestResult,
+    run_backtest,
+    run_strategy_backtest,
+)
+from quantcli.application.backtest.strategy_sweep import sweep_strategy
+from quantcli.application.backtest.walk_forward import WindowMode
+from quantcli.application.backtest.walk_forward_sweep import (
+    WalkForwardSweep,
+    walk_forward_sma_crossover,
+)
+from quantcli.application.modeling.model_versions import chosen_predictions
+from quantcli.application.strategy.rule_strategies import WeightsStrategy
+from quantcli.application.strategy.strategy_weights import LeverageLimit
+from quantcli.application.strategy.weight_sizing import sizing_description
 from quantcli.entrypoints.cli.output import money, percent, ratio, table
 from quantcli.entrypoints.cli.training_workflows import MODEL_NAME
 from quantcli.entrypoints.container import Container

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import click
 import pandas as pd
 
-from quantcli.application.leakage_check import DEFAULT_CUTS, LeakageReport, check_leakage
-from quantcli.application.stored_symbols import stored_symbols
+from quantcli.application.features.leakage_check import DEFAULT_CUTS, LeakageReport, check_leakage
+from quantcli.application.marketdata.stored_symbols import stored_symbols
 from quantcli.domain.errors import DataError, ValidationError
 from quantcli.entrypoints.cli.app_context import AppContext
 from quantcli.entrypoints.cli.output import progress, table

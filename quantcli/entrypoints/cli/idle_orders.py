@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import attrs
 
-from quantcli.application.execution_engine import ExecutionEngine
-from quantcli.application.reconcile_positions import restore_account
+from quantcli.application.trading.execution_engine import ExecutionEngine
+from quantcli.application.trading.reconcile_positions import restore_account
 from quantcli.domain.orders import Order
 from quantcli.domain.trading_types import OrderStatus
 from quantcli.entrypoints.cli.working_orders import save_snapshot

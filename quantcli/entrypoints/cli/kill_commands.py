@@ -7,7 +7,7 @@ import os
 
 import click
 
-from quantcli.application.kill_switch import kill_switch_status, record_reset, record_trip
+from quantcli.application.risk.kill_switch import kill_switch_status, record_reset, record_trip
 from quantcli.domain.kill_switch import KillTrigger
 from quantcli.entrypoints.cli.accounts import known_account
 from quantcli.entrypoints.cli.app_context import AppContext

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import click
 
-from quantcli.application.kill_switch import kill_switch_status
+from quantcli.application.risk.kill_switch import kill_switch_status
 from quantcli.domain.loss_limits import LossLimits
 from quantcli.entrypoints.cli import live_workflows
 from quantcli.entrypoints.cli.app_context import AppContext

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from quantcli.application.execution_engine import ExecutionEngine
-from quantcli.application.reconcile_positions import recover_orders, restore_account
+from quantcli.application.trading.execution_engine import ExecutionEngine
+from quantcli.application.trading.reconcile_positions import recover_orders, restore_account
 from quantcli.domain.errors import ExecutionError
 from quantcli.domain.orders import Order
 from quantcli.entrypoints.cli.working_orders import WorkingOrder, ledger_order, save_snapshot

@@ -21,20 +21,21 @@ import attrs
 import click
 import pandas as pd
 
-from quantcli.application.bar_replay import FrameBarReplay
-from quantcli.application.live_bars import (
+from quantcli.application.marketdata.bar_replay import FrameBarReplay
+from quantcli.application.marketdata.live_bars import (
     BarBuilder,
     BarSchedule,
     IntervalSchedule,
     LiveBarFeed,
     SessionCloseSchedule,
 )
-from quantcli.application.live_history import recorded_bars, require_current_history
-from quantcli.application.live_signals import LiveSignalSource
-from quantcli.application.ports import BarReplay, Broker
-from quantcli.application.reconcile_positions import reconcile_positions, restore_account
-from quantcli.application.run_trading_session import SessionSummary, TradingSession
-from quantcli.application.stored_symbols import describe_symbols
+from quantcli.application.marketdata.live_history import recorded_bars, require_current_history
+from quantcli.application.marketdata.ports import BarReplay
+from quantcli.application.marketdata.stored_symbols import describe_symbols
+from quantcli.application.strategy.live_signals import LiveSignalSource
+from quantcli.application.trading.ports import Broker
+from quantcli.application.trading.reconcile_positions import reconcile_positions, restore_account
+from quantcli.application.trading.run_trading_session import SessionSummary, TradingSession
 from quantcli.domain.errors import BrokerError, DataError, ExecutionError
 from quantcli.entrypoints.cli import training_workflows
 from quantcli.entrypoints.cli.session_setup import (

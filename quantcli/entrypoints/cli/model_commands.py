@@ -7,13 +7,14 @@ from collections.abc import Sequence
 
 import click
 
-from quantcli.application.manage_models import (
+from quantcli.application.features.ports import FeatureStore
+from quantcli.application.modeling.manage_models import (
     GatesFailed,
     promote_model,
     prune_models,
     versions_to_prune,
 )
-from quantcli.application.ports import FeatureStore, ModelRegistry, ModelVersion
+from quantcli.application.modeling.ports import ModelRegistry, ModelVersion
 from quantcli.domain.errors import ModelError
 from quantcli.entrypoints.cli.app_context import AppContext
 from quantcli.entrypoints.cli.model_output import (

@@ -9,8 +9,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from quantcli.application.manage_models import recorded_gates
-from quantcli.application.ports import ModelVersion
+from quantcli.application.modeling.manage_models import recorded_gates
+from quantcli.application.modeling.ports import ModelVersion
 from quantcli.entrypoints.cli.output import count, decimal, number, percent, ratio, seconds, table
 
 

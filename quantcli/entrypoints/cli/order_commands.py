@@ -17,9 +17,9 @@ from typing import Any
 
 import click
 
-from quantcli.application.execution_engine import ExecutionEngine
-from quantcli.application.reconcile_positions import restore_account
-from quantcli.application.risk_engine import RiskEngineCheck
+from quantcli.application.risk.risk_engine import RiskEngineCheck
+from quantcli.application.trading.execution_engine import ExecutionEngine
+from quantcli.application.trading.reconcile_positions import restore_account
 from quantcli.domain.errors import ExecutionError, RiskError, ValidationError
 from quantcli.domain.orders import Order
 from quantcli.domain.trading_types import OrderStatus, to_decimal

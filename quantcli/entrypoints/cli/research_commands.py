@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from quantcli.application.rule_strategies import SmaCrossStrategy, WeightsStrategy
+from quantcli.application.strategy.rule_strategies import SmaCrossStrategy, WeightsStrategy
 from quantcli.entrypoints.cli import (
     backtest_workflows,
     feature_check,

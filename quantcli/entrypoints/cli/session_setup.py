@@ -8,15 +8,19 @@ from decimal import Decimal
 
 import click
 
-from quantcli.application.kill_switch import KillSwitch
-from quantcli.application.ports import Broker
-from quantcli.application.reconcile_positions import (
+from quantcli.application.risk.kill_switch import KillSwitch
+from quantcli.application.risk.risk_engine import RiskEngineCheck
+from quantcli.application.trading.ports import Broker
+from quantcli.application.trading.reconcile_positions import (
     RecoveryReport,
     RestoredAccount,
     reconcile_positions,
 )
-from quantcli.application.risk_engine import RiskEngineCheck
-from quantcli.application.run_trading_session import SessionSummary, SignalSource, TradingSession
+from quantcli.application.trading.run_trading_session import (
+    SessionSummary,
+    SignalSource,
+    TradingSession,
+)
 from quantcli.domain.errors import ExecutionError
 from quantcli.domain.positions import Portfolio
 from quantcli.entrypoints.cli.output import count, money

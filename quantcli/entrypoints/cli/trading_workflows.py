@@ -11,15 +11,15 @@ import attrs
 import click
 import pandas as pd
 
-from quantcli.application.bar_replay import FrameBarReplay
-from quantcli.application.feature_refresh import refresh_features
-from quantcli.application.generate_signals import PrecomputedSignalSource
-from quantcli.application.kill_switch import kill_switch_status
-from quantcli.application.reconcile_positions import (
+from quantcli.application.features.feature_refresh import refresh_features
+from quantcli.application.marketdata.bar_replay import FrameBarReplay
+from quantcli.application.marketdata.stored_symbols import stored_symbols
+from quantcli.application.risk.kill_switch import kill_switch_status
+from quantcli.application.strategy.generate_signals import PrecomputedSignalSource
+from quantcli.application.trading.reconcile_positions import (
     restore_account,
 )
-from quantcli.application.run_trading_session import SessionSummary
-from quantcli.application.stored_symbols import stored_symbols
+from quantcli.application.trading.run_trading_session import SessionSummary
 from quantcli.domain.errors import DataError
 from quantcli.domain.positions import Portfolio
 from quantcli.domain.trading_types import to_decimal

@@ -13,21 +13,21 @@ import attrs
 import click
 import yaml
 
-from quantcli.application.build_features import FEATURES_TABLE, stored_definition_hash
-from quantcli.application.cpcv_evaluation import CpcvSettings, PathTrading
-from quantcli.application.ensemble import plan_parallelism
-from quantcli.application.model_versions import chosen_model
-from quantcli.application.ports import EstimatorFactory, TrainedModel
-from quantcli.application.purged_splits import PurgedWalkForward
-from quantcli.application.train_ensemble import (
+from quantcli.application.features.build_features import FEATURES_TABLE, stored_definition_hash
+from quantcli.application.modeling.ensemble import plan_parallelism
+from quantcli.application.modeling.model_versions import chosen_model
+from quantcli.application.modeling.ports import EstimatorFactory, TrainedModel
+from quantcli.application.modeling.train_ensemble import (
     EnsembleRecipe,
     EnsembleTraining,
     FeatureSet,
     train_ensemble,
 )
-from quantcli.application.tune_ensemble import TrialReport, TuningResult, tune_ensemble
-from quantcli.application.validate_model import ModelValidation, validate_model
-from quantcli.application.validation_gates import GateThresholds
+from quantcli.application.modeling.tune_ensemble import TrialReport, TuningResult, tune_ensemble
+from quantcli.application.modeling.validate_model import ModelValidation, validate_model
+from quantcli.application.validation.cpcv_evaluation import CpcvSettings, PathTrading
+from quantcli.application.validation.purged_splits import PurgedWalkForward
+from quantcli.application.validation.validation_gates import GateThresholds
 from quantcli.domain.errors import DataError, ModelError
 from quantcli.entrypoints.cli.interrupts import quiet_interrupted_trial, stage
 from quantcli.entrypoints.cli.model_output import gate_table

@@ -12,15 +12,16 @@ from datetime import datetime
 import click
 import pandas as pd
 
-from quantcli.application.build_features import (
+from quantcli.application.features.build_features import (
     FEATURES_TABLE,
     build_features,
     feature_build_scope,
 )
-from quantcli.application.generate_signals import generate_signals
-from quantcli.application.ingest_market_data import IngestSummary, ingest_market_data
-from quantcli.application.ports import MarketDataSource, TrainedModel
-from quantcli.application.train_ensemble import EnsembleTraining
+from quantcli.application.marketdata.ingest_market_data import IngestSummary, ingest_market_data
+from quantcli.application.marketdata.ports import MarketDataSource
+from quantcli.application.modeling.ports import TrainedModel
+from quantcli.application.modeling.train_ensemble import EnsembleTraining
+from quantcli.application.strategy.generate_signals import generate_signals
 from quantcli.domain.signals import Signal
 from quantcli.entrypoints.cli import training_workflows
 from quantcli.entrypoints.cli.output import count, decimal, percent, progress, table

@@ -11,7 +11,7 @@ from decimal import Decimal
 import attrs
 
 from quantcli.adapters.storage import SqliteLedger
-from quantcli.application.execution_engine import AppliedEvents, ExecutionEngine
+from quantcli.application.trading.execution_engine import AppliedEvents, ExecutionEngine
 from quantcli.domain.errors import ExecutionError
 from quantcli.domain.orders import Order
 

@@ -24,9 +24,9 @@ from quantcli.application.features import (
     TargetKind,
     build_registry,
 )
-from quantcli.application.order_sizing import SizingMethod, SizingPolicy
-from quantcli.application.value_at_risk import METHODS as VAR_METHODS
-from quantcli.application.value_at_risk import VaRConfig
+from quantcli.application.risk.value_at_risk import METHODS as VAR_METHODS
+from quantcli.application.risk.value_at_risk import VaRConfig
+from quantcli.application.strategy.order_sizing import SizingMethod, SizingPolicy
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
 from quantcli.domain.errors import ConfigError
 from quantcli.domain.exposure_rules import (
@@ -553,7 +553,8 @@ class SizingSettings:
     rebalance_band: float = attrs.field(
         default=0.005, validator=[finite, _check(lambda v: 0 <= v < 1, "is not in [0, 1)")]
     )
-    # How backtests, paper and live sessions size signals (quantcli.application.order_sizing).
+    # How backtests, paper and live sessions size signals
+    # (quantcli.application.strategy.order_sizing).
     method: str = attrs.field(default="fixed_fraction", validator=_one_of(SIZING_METHODS))
     target_volatility: float = attrs.field(default=0.10, validator=[finite, positive])
     volatility_window: int = attrs.field(

@@ -13,7 +13,7 @@ from dependency_injector import providers
 
 from quantcli.adapters.brokers import SimulatedBroker
 from quantcli.adapters.data import SyntheticMarket
-from quantcli.application.ports import BrokerEvent, BrokerOrderState
+from quantcli.application.trading.ports import BrokerEvent, BrokerOrderState
 from quantcli.domain import Bar, Order
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
 from quantcli.entrypoints.cli.app_context import AppContext

@@ -9,8 +9,8 @@ import pandas as pd
 from click.testing import CliRunner
 from dependency_injector import providers
 
-from quantcli.application.feature_spec import FeatureSpec
 from quantcli.application.features import FeatureDefinition, FeatureParameters, SymbolBars
+from quantcli.application.features.feature_spec import FeatureSpec
 from quantcli.entrypoints.cli.app_context import AppContext
 from quantcli.entrypoints.cli.main import cli
 from quantcli.entrypoints.container import Container, build_container

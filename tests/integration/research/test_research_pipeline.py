@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from quantcli.adapters.data import SyntheticMarket
-from quantcli.application.train_ensemble import EnsembleTraining
+from quantcli.application.modeling.train_ensemble import EnsembleTraining
 from quantcli.entrypoints.cli import training_workflows, workflows
 from quantcli.entrypoints.container import build_container
 from quantcli.entrypoints.settings import load_settings

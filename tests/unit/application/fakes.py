@@ -17,16 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from quantcli.application.ports import (
+from quantcli.application.common.ports import FloatArray
+from quantcli.application.marketdata.ports import check_bar_frame, empty_bar_frame
+from quantcli.application.modeling.ports import ModelVersion, TrainedModel
+from quantcli.application.trading.ports import (
     BrokerEvent,
     BrokerOrderState,
-    FloatArray,
-    ModelVersion,
     OrderCancelled,
     OrderRejected,
-    TrainedModel,
-    check_bar_frame,
-    empty_bar_frame,
 )
 from quantcli.domain.bar import Bar
 from quantcli.domain.errors import BrokerError, DataError, ModelError

@@ -25,7 +25,8 @@ from quantcli.adapters.brokers.ibkr.market_data import IbkrMarketData, QuoteList
 from quantcli.adapters.brokers.ibkr.parsing import BrokerOrder
 from quantcli.adapters.brokers.ibkr.reconciliation import LocalBook, ReconciliationReport
 from quantcli.adapters.brokers.ibkr.records import AccountSummary, BrokerPosition, Quote
-from quantcli.application.ports.trading import BrokerEvent, BrokerOrderState, Clock
+from quantcli.application.common.ports import Clock
+from quantcli.application.trading.ports import BrokerEvent, BrokerOrderState
 from quantcli.domain.bar import Bar
 from quantcli.domain.errors import BrokerError
 from quantcli.domain.instrument import Instrument

@@ -36,10 +36,10 @@ from quantcli.adapters.brokers.ibkr.reconciliation import (
     ReconciliationReport,
     reconcile,
 )
-from quantcli.application.ports.trading import (
+from quantcli.application.common.ports import Clock
+from quantcli.application.trading.ports import (
     BrokerEvent,
     BrokerOrderState,
-    Clock,
     OrderAmended,
     OrderCancelled,
     OrderRejected,

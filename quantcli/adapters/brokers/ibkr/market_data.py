@@ -11,7 +11,7 @@ import ib_async
 from quantcli.adapters.brokers.ibkr import parsing
 from quantcli.adapters.brokers.ibkr.client import IbkrClient
 from quantcli.adapters.brokers.ibkr.records import Quote
-from quantcli.application.ports.trading import Clock
+from quantcli.application.common.ports import Clock
 
 logger = logging.getLogger(__name__)
 

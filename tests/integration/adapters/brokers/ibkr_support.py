@@ -11,7 +11,7 @@ from typing import Any
 from fake_ib_gateway import FakeIbGateway
 
 from quantcli.adapters.brokers.ibkr import IbkrBroker, IbkrConfig
-from quantcli.application.ports.trading import BrokerEvent
+from quantcli.application.trading.ports import BrokerEvent
 from quantcli.domain.orders import Order
 from quantcli.domain.trading_types import OrderSide, OrderType, TimeInForce
 

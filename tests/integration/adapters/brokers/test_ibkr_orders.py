@@ -11,12 +11,7 @@ from fake_ib_gateway import CANCEL_ORDER, PLACE_ORDER, FakeIbGateway
 from ibkr_support import CLIENT_ID, MakeBroker, collect_events, fast_config, make_order
 
 from quantcli.adapters.brokers.ibkr import AsyncIbkrBroker, IbkrBroker
-from quantcli.application.ports.trading import (
-    Broker,
-    OrderAmended,
-    OrderCancelled,
-    OrderRejected,
-)
+from quantcli.application.trading.ports import Broker, OrderAmended, OrderCancelled, OrderRejected
 from quantcli.domain.errors import BrokerError
 from quantcli.domain.fills import Fill
 from quantcli.domain.trading_types import OrderSide, OrderStatus, OrderType, TimeInForce

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from quantcli.adapters.data import BarFileSource
-from quantcli.application.ports import BAR_COLUMNS
+from quantcli.application.marketdata.ports import BAR_COLUMNS
 from quantcli.domain import DataError, ValidationError
 
 SAMPLES = Path(backtesting.test.__file__).parent

@@ -7,9 +7,9 @@ import json
 import numpy as np
 
 from quantcli.adapters.ml import LightGbmEstimator, LogisticMetaLearner, XgboostEstimator
-from quantcli.application.ensemble import train_stacked_ensemble
-from quantcli.application.feature_diagnostics import feature_report
-from quantcli.application.purged_splits import PurgedWalkForward
+from quantcli.application.features.feature_diagnostics import feature_report
+from quantcli.application.modeling.ensemble import train_stacked_ensemble
+from quantcli.application.validation.purged_splits import PurgedWalkForward
 
 ROWS = 600
 NAMES = ("momentum", "momentum_smooth", "carry", "noise", "flat")

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from quantcli.adapters.ml import FileModelRegistry, LightGbmEstimator, model_files
-from quantcli.application.ports import ModelVersion, TrainedModel
+from quantcli.application.modeling.ports import ModelVersion, TrainedModel
 from quantcli.domain.errors import ModelError, StorageError, ValidationError
 
 NAME = "direction-lgbm"

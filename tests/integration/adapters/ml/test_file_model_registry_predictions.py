@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from quantcli.adapters.ml import FileModelRegistry, LightGbmEstimator, file_model_registry
-from quantcli.application.ports import TrainedModel
+from quantcli.application.modeling.ports import TrainedModel
 from quantcli.domain.errors import ModelError, StorageError
 
 NAME = "direction-lgbm"

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from quantcli.adapters.ml import FileModelStore, LightGbmEstimator, model_files
-from quantcli.application.ports import TrainedModel
+from quantcli.application.modeling.ports import TrainedModel
 from quantcli.domain.errors import ModelError, StorageError
 
 FEATURES = ("ret_1d", "ret_5d", "vol_20d")

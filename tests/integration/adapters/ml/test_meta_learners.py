@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pytest
 
 from quantcli.adapters.ml import LogisticMetaLearner, RidgeLogitMetaLearner
-from quantcli.application.ports import Estimator
+from quantcli.application.modeling.ports import Estimator
 from quantcli.domain.errors import ModelError
 
 BASES = ("sharp", "blurry", "noise")

@@ -19,13 +19,14 @@ from quantcli.adapters.ml import (
     XgboostEstimator,
 )
 from quantcli.adapters.ml.estimator_codec import decode_estimator, encode_estimator
-from quantcli.application.ensemble import (
+from quantcli.application.common.ports import FloatArray
+from quantcli.application.modeling.ensemble import (
     EnsembleTrainingResult,
     StackedEnsemble,
     train_stacked_ensemble,
 )
-from quantcli.application.ports import Estimator, EstimatorFactory, FloatArray, TrainedModel
-from quantcli.application.purged_splits import PurgedWalkForward
+from quantcli.application.modeling.ports import Estimator, EstimatorFactory, TrainedModel
+from quantcli.application.validation.purged_splits import PurgedWalkForward
 from quantcli.domain.errors import ModelError
 
 FEATURES = ("momentum", "carry", "volume_z", "spread")

@@ -12,7 +12,7 @@ import numpy.typing as npt
 import pytest
 
 from quantcli.adapters.ml import CatboostEstimator, LightGbmEstimator, XgboostEstimator
-from quantcli.application.ports import Estimator
+from quantcli.application.modeling.ports import Estimator
 from quantcli.domain.errors import ModelError
 
 FEATURES = ("momentum", "volatility", "volume_z", "spread")

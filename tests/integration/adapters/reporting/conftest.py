@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from quantcli import kernels
-from quantcli.application.ports import BacktestReport
-from quantcli.application.run_backtest import backtest_weights
+from quantcli.application.backtest.ports import BacktestReport
+from quantcli.application.backtest.run_backtest import backtest_weights
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
 
 NEW_PLOT = re.compile(r'Plotly\.newPlot\(\s*"chart-([^"]+)",\s*')

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from quantcli.adapters.reporting import HtmlReportWriter, format_metric
-from quantcli.application.ports import BacktestReport, ReportWriter
+from quantcli.application.backtest.ports import BacktestReport, ReportWriter
 
 ChartsOf = Callable[[str], dict[str, dict[str, Any]]]
 METRICS = {

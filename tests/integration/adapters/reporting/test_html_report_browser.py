@@ -14,7 +14,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
 
 from quantcli.adapters.reporting import HtmlReportWriter
-from quantcli.application.ports import BacktestReport
+from quantcli.application.backtest.ports import BacktestReport
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

@@ -14,9 +14,12 @@ import pandas as pd
 import pytest
 
 from quantcli.adapters.reporting import HtmlReportWriter, fills_csv_path
-from quantcli.application.ports import BacktestReport
-from quantcli.application.report_analytics import cost_attribution
-from quantcli.application.report_monte_carlo import returns_monte_carlo, trades_monte_carlo
+from quantcli.application.analytics.report_analytics import cost_attribution
+from quantcli.application.analytics.report_monte_carlo import (
+    returns_monte_carlo,
+    trades_monte_carlo,
+)
+from quantcli.application.backtest.ports import BacktestReport
 
 ChartsOf = Callable[[str], dict[str, dict[str, Any]]]
 

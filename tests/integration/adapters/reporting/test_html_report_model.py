@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from quantcli.adapters.reporting import HtmlReportWriter
-from quantcli.application.ports import BacktestReport
+from quantcli.application.backtest.ports import BacktestReport
 
 
 def report(model_version: str | None) -> BacktestReport:

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from quantcli.adapters.reporting import HtmlReportWriter
-from quantcli.application.monte_carlo import bootstrap_returns
-from quantcli.application.ports import BacktestReport
-from quantcli.application.report_analytics import monthly_returns, rolling_sharpe
+from quantcli.application.analytics.monte_carlo import bootstrap_returns
+from quantcli.application.analytics.report_analytics import monthly_returns, rolling_sharpe
+from quantcli.application.backtest.ports import BacktestReport
 
 ChartsOf = Callable[[str], dict[str, dict[str, Any]]]
 

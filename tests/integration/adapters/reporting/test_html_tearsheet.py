@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from quantcli.adapters.reporting import HtmlReportWriter
-from quantcli.application.ports import BacktestReport
-from quantcli.application.tearsheet_analytics import worst_drawdowns
+from quantcli.application.analytics.tearsheet_analytics import worst_drawdowns
+from quantcli.application.backtest.ports import BacktestReport
 
 ChartsOf = Callable[[str], dict[str, dict[str, Any]]]
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from quantcli.adapters.reporting import HtmlReportWriter
-from quantcli.application.ports.research import WalkForwardReport, WalkForwardRun
+from quantcli.application.backtest.ports import WalkForwardReport, WalkForwardRun
 
 ChartsOf = Callable[[str], dict[str, dict[str, Any]]]
 DAYS = pd.date_range("2024-01-01", periods=8, freq="D", tz="UTC")

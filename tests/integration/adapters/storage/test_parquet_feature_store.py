@@ -12,7 +12,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from quantcli.adapters.storage import ParquetFeatureStore
-from quantcli.application.ports.research import FeatureStore
+from quantcli.application.features.ports import FeatureStore
 from quantcli.domain.errors import DataError, StorageError, ValidationError
 
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from quantcli.adapters.storage import SqliteBarStore, SqliteDatabase
-from quantcli.application.ports.bars import BAR_COLUMNS, BarStore, empty_bar_frame
+from quantcli.application.marketdata.ports import BAR_COLUMNS, BarStore, empty_bar_frame
 from quantcli.domain.errors import DataError, StorageError
 
 MakeBars = Callable[..., pd.DataFrame]

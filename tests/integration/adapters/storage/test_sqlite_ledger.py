@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quantcli.adapters.storage import SqliteBarStore, SqliteDatabase, SqliteLedger
-from quantcli.application.ports.trading import Ledger
+from quantcli.application.trading.ports import Ledger
 from quantcli.domain.errors import DataError, StorageError, ValidationError
 from quantcli.domain.fills import Fill
 from quantcli.domain.orders import Order

@@ -14,7 +14,7 @@ import pytest
 
 from quantcli.adapters.storage import SqliteDatabase, SqliteKillSwitchStore, SqliteLedger
 from quantcli.adapters.storage.sqlite_schema import MIGRATIONS
-from quantcli.application.kill_switch import kill_switch_status, record_reset, record_trip
+from quantcli.application.risk.kill_switch import kill_switch_status, record_reset, record_trip
 from quantcli.domain.errors import StorageError
 from quantcli.domain.fills import Fill
 from quantcli.domain.kill_switch import KillTrigger

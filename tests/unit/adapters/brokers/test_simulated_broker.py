@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from quantcli.adapters.brokers import SimulatedBroker
 from quantcli.adapters.brokers.simulated import _BarPrices, _WorkingOrder
-from quantcli.application.ports.trading import Broker, BrokerEvent, OrderCancelled
+from quantcli.application.trading.ports import Broker, BrokerEvent, OrderCancelled
 from quantcli.domain.bar import Bar
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
 from quantcli.domain.errors import BrokerError, DataError, ValidationError

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from quantcli.adapters.brokers import SimulatedBroker, SimulatedBrokerJournal
-from quantcli.application.ports import OrderAmended, OrderCancelled
+from quantcli.application.trading.ports import OrderAmended, OrderCancelled
 from quantcli.domain.bar import Bar
 from quantcli.domain.cost_models import (
     CommissionTier,

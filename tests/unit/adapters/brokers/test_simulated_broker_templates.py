@@ -10,7 +10,7 @@ import pytest
 
 from quantcli.adapters.brokers import SimulatedBroker
 from quantcli.adapters.brokers.simulated import _BarPrices, _WorkingOrder
-from quantcli.application.ports import OrderCancelled
+from quantcli.application.trading.ports import OrderCancelled
 from quantcli.domain.bar import Bar
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
 from quantcli.domain.fills import Fill

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from quantcli.adapters.data import SyntheticMarket
 from quantcli.adapters.data.synthetic_market import MAX_YEARS
 from quantcli.adapters.data.synthetic_model import MOMENTUM, REVERSAL
-from quantcli.application.ports import BAR_COLUMNS, check_bar_frame
+from quantcli.application.marketdata.ports import BAR_COLUMNS, check_bar_frame
 from quantcli.domain import DataError, ValidationError
 from quantcli.domain.instrument import check_symbol
 

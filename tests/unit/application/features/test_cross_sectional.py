@@ -8,8 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from quantcli.application.build_features import feature_table
-from quantcli.application.feature_spec import FeatureSpec
 from quantcli.application.features import (
     CrossSection,
     FeatureFamily,
@@ -17,6 +15,8 @@ from quantcli.application.features import (
     build_registry,
     rank_across_symbols,
 )
+from quantcli.application.features.build_features import feature_table
+from quantcli.application.features.feature_spec import FeatureSpec
 
 
 def test_rank_by_hand_with_ties_missing_values_and_a_lone_symbol() -> None:

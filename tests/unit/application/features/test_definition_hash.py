@@ -8,7 +8,6 @@ import json
 import attrs
 import numpy as np
 
-from quantcli.application.feature_spec import FeatureSpec
 from quantcli.application.features import (
     FeatureDefinition,
     FeatureParameters,
@@ -19,6 +18,7 @@ from quantcli.application.features import (
     definition_hash,
     rank_feature,
 )
+from quantcli.application.features.feature_spec import FeatureSpec
 
 DEFAULT = FeatureSpec()
 

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from quantcli.application.feature_spec import FeatureSpec
 from quantcli.application.features import (
     FAMILIES,
     FeatureDefinition,
@@ -20,6 +19,7 @@ from quantcli.application.features import (
     SymbolBars,
     build_registry,
 )
+from quantcli.application.features.feature_spec import FeatureSpec
 from quantcli.domain.errors import ValidationError
 
 DEFAULT_NAMES = (

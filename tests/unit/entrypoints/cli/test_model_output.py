@@ -7,9 +7,9 @@ import math
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from quantcli.application.manage_models import RecordedGate
-from quantcli.application.ports import ModelVersion
-from quantcli.application.validation_gates import GateResult
+from quantcli.application.modeling.manage_models import RecordedGate
+from quantcli.application.modeling.ports import ModelVersion
+from quantcli.application.validation.validation_gates import GateResult
 from quantcli.entrypoints.cli.model_output import gate_table, summary_lines, version_json
 
 CREATED = datetime(2024, 5, 17, 14, 30, tzinfo=UTC)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from quantcli.application.run_trading_session import SessionSummary
+from quantcli.application.trading.run_trading_session import SessionSummary
 from quantcli.domain.positions import Portfolio
 from quantcli.entrypoints.cli.session_setup import report_session
 

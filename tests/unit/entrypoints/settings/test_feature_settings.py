@@ -8,8 +8,8 @@ from pathlib import Path
 import attrs
 import pytest
 
-from quantcli.application.feature_spec import FeatureSpec
 from quantcli.application.features import FeatureParameters, TargetDefinition, TargetKind
+from quantcli.application.features.feature_spec import FeatureSpec
 from quantcli.domain.errors import ConfigError
 from quantcli.entrypoints.container import build_feature_spec
 from quantcli.entrypoints.settings import load_settings

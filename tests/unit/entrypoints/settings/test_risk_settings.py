@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from quantcli.application.value_at_risk import VaRConfig
+from quantcli.application.risk.value_at_risk import VaRConfig
 from quantcli.domain.errors import ConfigError
 from quantcli.domain.exposure_rules import (
     BuyingPowerRule,

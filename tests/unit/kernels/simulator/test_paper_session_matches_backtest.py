@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 from quantcli import kernels
 from quantcli.adapters.brokers import SimulatedBroker
-from quantcli.application.order_sizing import SizingPolicy
-from quantcli.application.run_trading_session import TradingSession
+from quantcli.application.strategy.order_sizing import SizingPolicy
+from quantcli.application.trading.run_trading_session import TradingSession
 from quantcli.domain.bar import Bar
 from quantcli.domain.cost_models import (
     CommissionTier,

@@ -1,0 +1,1 @@
+"""Performance statistics, Sharpe statistics, Monte Carlo, report series."""

@@ -1,0 +1,1 @@
+"""Backtests: runs, sweeps, walk-forward and the report's tearsheet."""

@@ -1,0 +1,1 @@
+"""Ports every context may use."""

@@ -1,0 +1,1 @@
+"""Market data: ingest, stored symbols, bar replay and live bars."""

@@ -1,0 +1,1 @@
+"""Modeling: ensembles, training, tuning, model versions and validation of a registered model."""

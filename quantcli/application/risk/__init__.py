@@ -1,0 +1,1 @@
+"""Risk: the risk engine, the kill switch, value at risk."""

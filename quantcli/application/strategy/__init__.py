@@ -1,0 +1,1 @@
+"""Strategies (threshold and rules), signals (batch and live) and sizing."""

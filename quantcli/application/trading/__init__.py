@@ -1,0 +1,1 @@
+"""Trading: execution engine, trading session, position reconciliation."""

@@ -1,0 +1,1 @@
+"""Validation: purged splits, CPCV and its path evaluation, classification scores, gates."""
