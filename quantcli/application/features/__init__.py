@@ -14,6 +14,10 @@ from quantcli.application.features.definition_hash import (
     definition_document,
     definition_hash,
 )
+from quantcli.application.features.feature_diagnostics import FeatureReport, feature_report
+from quantcli.application.features.feature_refresh import FeatureRefresh, refresh_features
+from quantcli.application.features.feature_spec import FeatureSpec
+from quantcli.application.features.leakage_check import LeakageReport, check_leakage
 from quantcli.application.features.parameters import (
     CALENDAR_FEATURES,
     FAMILIES,
@@ -49,8 +53,12 @@ __all__ = [
     "FeatureFamily",
     "FeatureParameterError",
     "FeatureParameters",
+    "FeatureRefresh",
     "FeatureRegistry",
+    "FeatureReport",
+    "FeatureSpec",
     "Labels",
+    "LeakageReport",
     "MacdParameters",
     "StochParameters",
     "SymbolBars",
@@ -59,12 +67,15 @@ __all__ = [
     "TargetKind",
     "build_registry",
     "canonical_json",
+    "check_leakage",
     "check_parameters",
     "compute_labels",
     "definition_document",
     "definition_hash",
+    "feature_report",
     "horizon_labels",
     "rank_across_symbols",
     "rank_feature",
+    "refresh_features",
     "triple_barrier_labels",
 ]
