@@ -18,7 +18,9 @@ per-fill formulas live in `quantcli.domain.cost_models` and `quantcli.domain.mar
 - Targets (weights or shares) become one MARKET DAY order per symbol with a bar and a finite
   target; weights size trunc(w x equity_at_open / open) whole shares (toward zero), where
   equity_at_open values symbols without a bar at their last close. A same-side resize worth less
-  than `rebalance_band` x equity is skipped; opening, closing and flipping always trade.
+  than `rebalance_band` x equity is skipped; opening, closing and flipping always trade. While
+  equity_at_open is not positive, weights size nothing and every position is held (a paper
+  session's risk check refuses every order then).
 - Costs: see `CostModel`. Slippage and temporary impact move MARKET and STOP fills (and
   liquidations) against the trader; LIMIT and STOP_LIMIT fills get their rule price, as at the
   broker. Permanent impact follows every fill.

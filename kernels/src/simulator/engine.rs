@@ -257,6 +257,11 @@ impl<'a> Engine<'a> {
         for (&held, &mark) in self.position.iter().zip(&self.marks) {
             equity += held * mark;
         }
+        // A fraction of equity that is not positive sizes nothing (a long weight would sell):
+        // every position is held, as the paper session's risk check refuses every order then.
+        if in_weights && equity <= 0.0 {
+            return;
+        }
         for s in 0..n {
             let target = targets[decision * n + s];
             if self.bars.open[bar * n + s].is_nan() || target.is_nan() {

@@ -135,7 +135,8 @@ def simulate_portfolio_weights(
                 equity_at_open += position[s] * price
             for s in range(n_symbols):
                 price, weight = float(open[bar, s]), float(target_weights[bar - 1, s])
-                if math.isnan(price) or math.isnan(weight):
+                # Weights of a non-positive equity size nothing: every position is held.
+                if math.isnan(price) or math.isnan(weight) or equity_at_open <= 0:
                     continue
                 target = math.trunc(weight * equity_at_open / price)
                 delta = target - position[s]

@@ -210,6 +210,8 @@ def simulate(
         equity = state["cash"]
         for s in range(n):
             equity += pos[s] * marks[s]
+        if target_weights is not None and equity <= 0:
+            return  # weights of a non-positive equity size nothing: every position is held
         for s in range(n):
             t = float(targets[decision, s])
             if math.isnan(open[bar, s]) or math.isnan(t):

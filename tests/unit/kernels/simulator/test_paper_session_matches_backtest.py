@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from quantcli import kernels
@@ -135,9 +135,11 @@ def paper_fills(market: dict[str, Any]) -> tuple[list[tuple[int, int, float, flo
         broker=broker,
         ledger=ledger,
         limits=RiskLimits(
-            max_position_weight=1.0,
-            max_gross_exposure=100.0,
-            max_net_exposure=100.0,
+            # No exposure limit: the kernel runs without one, and when costs shrink equity
+            # near zero any finite multiple of it binds (only non-positive equity refuses all).
+            max_position_weight=math.inf,
+            max_gross_exposure=math.inf,
+            max_net_exposure=math.inf,
             max_order_quantity=Decimal(10**9),
             max_order_notional=Decimal(10**12),
         ),
@@ -207,18 +209,96 @@ def kernel_fills(
     )
 
 
+def flat_market(weights: list[list[float]]) -> dict[str, Any]:
+    """Three symbols at 30 on every price, 1 000 shares a bar, volume slippage and impact only."""
+    target = np.array(weights)
+    ohlcv = np.full((5, *target.shape), 30.0)
+    ohlcv[4] = 1_000.0
+    costs = {
+        "per_share": "0",
+        "minimum": "0",
+        "maximum_fraction": None,
+        "bps": "0",
+        "tiers": (),
+        "slippage": "0",
+        "spread": "0",
+        "volume_k": "0.1",
+        "eta": "0.05",
+        "participation": None,
+    }
+    return {"ohlcv": ohlcv, "weights": target, "costs": costs, "band": 0.0}
+
+
+NAN = math.nan
+# Hypothesis found both. Costs drive equity to -1 704.31 by bar 7's close; bar 7's 0.05 then
+# sized a 2-share sell in the kernel (5% of a negative equity) where the session's risk check
+# refuses every order: weights of a non-positive equity now size nothing in the kernel too.
+WIPED_OUT = flat_market(
+    [
+        [NAN, NAN, -0.15],
+        [NAN, NAN, NAN],
+        [NAN, -0.15, 0.2],
+        [NAN, 0.05, NAN],
+        [NAN, NAN, NAN],
+        [NAN, NAN, NAN],
+        [NAN, NAN, 0.0],
+        [NAN, NAN, 0.05],
+        [NAN, NAN, NAN],
+    ]
+)
+# Impact takes the sale at bar 8 to 0.003 a share: 30 - 29.997 in float64 is 0.003 - 3.7e-15.
+NEAR_ZERO_PRICE = flat_market(
+    [[NAN] * 3, [NAN] * 3, [NAN, NAN, 0.2], *[[NAN] * 3] * 4, [NAN, NAN, 0.0], [NAN] * 3]
+)
+
+# Costs leave equity at 3 004.73 by bar 6's close, under 1% of the gross held; closing S1 then
+# broke the session's former 100x exposure limits, which the kernel does not apply.
+NEAR_ZERO_EQUITY = flat_market(
+    [
+        [NAN, NAN, -0.15],
+        [NAN, NAN, NAN],
+        [NAN, -0.15, 0.2],
+        [NAN, 0.2, NAN],
+        [NAN, NAN, NAN],
+        [NAN, NAN, NAN],
+        [NAN, 0.0, NAN],
+        [NAN, NAN, NAN],
+        [NAN, NAN, NAN],
+    ]
+)
+NEAR_ZERO_EQUITY["ohlcv"][:, :, 1] = [
+    [30, 30, 30, 30, 64.72, 30, 30, 33.95, 30],
+    [30, 30, 30, 64.72, 64.72, 30, 33.95, 33.95, 30],
+    [30] * 9,
+    [30, 30, 30, 64.72, 30, 30, 33.95, 30, 30],
+    [1000, 1000, 1000, 1369, 1050, 1000, 1000, 1000, 1000],
+]
+NEAR_ZERO_EQUITY["ohlcv"][:, :, 2] = [
+    [30, 36.86, 30, 31.96, 50.73, 30, 30, 51.78, 30],
+    [36.86, 36.86, 31.96, 50.73, 50.73, 30, 51.78, 51.78, 30],
+    [30, 30, 30, 31.96, 30, 30, 30, 30, 30],
+    [36.86, 30, 31.96, 50.73, 30, 30, 51.78, 30, 30],
+    [1000, 1353, 1000, 1000, 1000, 1000, 1000, 1000, 1000],
+]
+
+
 def assert_same_fills(
     got: list[tuple[int, int, float, float, float]],
     expected: list[tuple[int, int, float, float, float]],
 ) -> None:
     assert [g[:3] for g in got] == [e[:3] for e in expected]
     for g, e in zip(got, expected, strict=True):
-        assert math.isclose(g[3], e[3], rel_tol=1e-12)
+        # Prices within float64's error at the bar's price scale: the session computes in
+        # Decimal, the kernel in float64, and a price far below the bar's is a difference.
+        assert math.isclose(g[3], e[3], rel_tol=1e-12, abs_tol=1e-12)
         assert math.isclose(g[4], e[4], rel_tol=1e-12, abs_tol=1e-9)
 
 
 @settings(deadline=None, max_examples=150)
 @given(market=markets(gapless=True))
+@example(market=WIPED_OUT)
+@example(market=NEAR_ZERO_PRICE)
+@example(market=NEAR_ZERO_EQUITY)
 def test_paper_session_fills_equal_backtest_fills_on_the_same_weights(
     market: dict[str, Any],
 ) -> None:
@@ -262,3 +342,18 @@ def test_the_sessions_orders_fill_alike_in_the_backtest_on_gapping_bars(
     )
 
     assert_same_fills(paper, kernel_fills(simulation))
+
+
+def test_weights_size_nothing_while_equity_is_not_positive() -> None:
+    ohlcv = WIPED_OUT["ohlcv"]
+    simulation = kernels.simulate_portfolio(
+        *ohlcv,
+        initial_cash=float(CASH),
+        target_weights=WIPED_OUT["weights"],
+        costs=kernel_costs(WIPED_OUT),
+        month=months(ohlcv.shape[1]),
+    )
+
+    assert round(float(simulation.equity[7]), 2) == -1704.31
+    assert [fill[:3] for fill in kernel_fills(simulation)][-1] == (7, 2, -5916.0)
+    assert simulation.positions[-1].tolist() == [0.0, 437.0, 0.0]
