@@ -5,13 +5,10 @@ A use case named like its module (e.g. `run_backtest`) is imported from the modu
 re-exporting it here would hide the module.
 """
 
+from quantcli.application.backtest.backtest_result import BacktestResult
 from quantcli.application.backtest.parameter_sweep import sweep_sma_crossover
 from quantcli.application.backtest.report_tearsheet import build_tearsheet
-from quantcli.application.backtest.run_backtest import (
-    BacktestResult,
-    backtest_weights,
-    run_strategy_backtest,
-)
+from quantcli.application.backtest.run_backtest import backtest_weights, run_strategy_backtest
 from quantcli.application.backtest.strategy_sweep import sweep_strategy
 from quantcli.application.backtest.walk_forward import WalkForwardResult, walk_forward_windows
 from quantcli.application.backtest.walk_forward_sweep import walk_forward_sma_crossover

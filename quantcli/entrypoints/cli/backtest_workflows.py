@@ -17,13 +17,10 @@ import click
 import pandas as pd
 
 from quantcli import kernels
+from quantcli.application.backtest.backtest_result import BacktestResult
 from quantcli.application.backtest.parameter_sweep import sweep_sma_crossover
 from quantcli.application.backtest.report_tearsheet import read_benchmark_closes
-from quantcli.application.backtest.run_backtest import (
-    BacktestResult,
-    run_backtest,
-    run_strategy_backtest,
-)
+from quantcli.application.backtest.run_backtest import run_backtest, run_strategy_backtest
 from quantcli.application.backtest.strategy_sweep import sweep_strategy
 from quantcli.application.backtest.walk_forward import WindowMode
 from quantcli.application.backtest.walk_forward_sweep import (

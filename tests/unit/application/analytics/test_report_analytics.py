@@ -16,7 +16,7 @@ from quantcli.application.analytics.report_analytics import (
     monthly_returns,
     rolling_sharpe,
 )
-from quantcli.application.backtest.run_backtest import BacktestResult
+from quantcli.application.backtest.backtest_result import BacktestResult
 from quantcli.domain.errors import ValidationError
 
 

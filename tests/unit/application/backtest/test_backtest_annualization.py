@@ -12,7 +12,8 @@ import pytest
 
 from quantcli.application.analytics.monte_carlo import bootstrap_returns
 from quantcli.application.analytics.report_analytics import rolling_sharpe
-from quantcli.application.backtest.run_backtest import BacktestResult, backtest_weights
+from quantcli.application.backtest.backtest_result import BacktestResult
+from quantcli.application.backtest.run_backtest import backtest_weights
 from quantcli.application.backtest.walk_forward import BarRange, walk_forward
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
 

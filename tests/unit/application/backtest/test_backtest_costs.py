@@ -14,11 +14,8 @@ import pandas as pd
 import pytest
 
 from quantcli import kernels
-from quantcli.application.backtest.run_backtest import (
-    FILL_COLUMNS,
-    BacktestResult,
-    backtest_weights,
-)
+from quantcli.application.backtest.backtest_result import FILL_COLUMNS, BacktestResult
+from quantcli.application.backtest.run_backtest import backtest_weights
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
 from quantcli.domain.errors import ValidationError
 

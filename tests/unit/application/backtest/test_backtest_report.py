@@ -13,7 +13,8 @@ import pytest
 
 from quantcli import kernels
 from quantcli.application.analytics.report_analytics import ALL_SYMBOLS
-from quantcli.application.backtest.run_backtest import BacktestResult, backtest_weights
+from quantcli.application.backtest.backtest_result import BacktestResult
+from quantcli.application.backtest.run_backtest import backtest_weights
 from quantcli.domain.costs import CommissionSchedule, SlippageModel
 
 nan = np.nan

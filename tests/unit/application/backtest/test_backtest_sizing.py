@@ -9,11 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from quantcli.application.backtest.run_backtest import (
-    BacktestResult,
-    backtest_weights,
-    run_backtest,
-)
+from quantcli.application.backtest.backtest_result import BacktestResult
+from quantcli.application.backtest.run_backtest import backtest_weights, run_backtest
 from quantcli.application.strategy.order_sizing import SignalSizer, SizingMethod, SizingPolicy
 from quantcli.application.validation.threshold_strategy import ThresholdStrategy
 from quantcli.domain.bar import Bar

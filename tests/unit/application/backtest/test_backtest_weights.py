@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from quantcli import kernels
+from quantcli.application.backtest.backtest_result import BacktestResult
 from quantcli.application.backtest.run_backtest import (
-    BacktestResult,
     LeverageLimit,
     backtest_weights,
     check_weights,
